@@ -1,0 +1,42 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "nwbpeek",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "HDF5", targets: ["HDF5"]),
+        .executable(name: "nwbpeek", targets: ["nwbpeek"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libcurl4-openssl-dev, zlib1g-dev).
+        .systemLibrary(
+            name: "CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // Zero-copy byte storage shared by the I/O and decoding layers. No I/O, no HDF5.
+        .target(name: "ByteKit"),
+        // Where bytes come from: the ByteSource protocol and its implementations. Performs I/O.
+        .target(name: "ByteSources", dependencies: ["ByteKit"]),
+        // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
+        .target(name: "HDF5Format", dependencies: ["ByteKit"]),
+        // The reader: plans fetches over a ByteSource and drives the decoders.
+        .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format"]),
+        .executableTarget(
+            name: "nwbpeek",
+            dependencies: [
+                "HDF5",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

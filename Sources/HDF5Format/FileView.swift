@@ -1,0 +1,86 @@
+import ByteKit
+
+/// The bytes of a file that decoders may read: the extents fetched so far.
+///
+/// Decoders are pure functions of a `FileView`. When one needs bytes that have not been fetched
+/// it throws `BytesNeeded`; the planner fetches them and runs it again. A local file is one
+/// extent covering everything, so decoding never stops there. Reads past the end of the file
+/// throw `HDF5Error.truncated` instead: no fetch could satisfy them.
+public struct FileView: Sendable {
+    /// The file's size in bytes.
+    public let fileSize: UInt64
+    /// Non-overlapping fetched extents, sorted by offset.
+    private var extents: [(offset: UInt64, bytes: Bytes)] = []
+
+    /// A view with nothing fetched yet.
+    public init(fileSize: UInt64) {
+        self.fileSize = fileSize
+    }
+
+    /// A view of a whole file held in memory (a mapped local file).
+    public init(wholeFile: Bytes) {
+        fileSize = UInt64(wholeFile.count)
+        extents = [(0, wholeFile)]
+    }
+
+    /// Adds fetched bytes. Extents that the new one overlaps are dropped; the new one is a
+    /// superset of what a decoder asked for, so it alone satisfies the retried read.
+    public mutating func insert(_ bytes: Bytes, at offset: UInt64) {
+        let end = offset + UInt64(bytes.count)
+        extents.removeAll { $0.offset < end && $0.offset + UInt64($0.bytes.count) > offset }
+        let index = extents.firstIndex { $0.offset > offset } ?? extents.count
+        extents.insert((offset, bytes), at: index)
+    }
+
+    /// True when every byte of `range` has been fetched.
+    public func contains(_ range: ByteRange) -> Bool {
+        extent(containing: range) != nil
+    }
+
+    /// The bytes `[offset, offset + length)`.
+    /// - Throws: `HDF5Error.truncated` when the range passes the end of the file,
+    ///   `BytesNeeded` when it has not been fetched.
+    public func bytes(at offset: UInt64, length: UInt64, structure: String) throws -> Bytes {
+        let range = ByteRange(offset: offset, length: length)
+        guard let end = range.end, end <= fileSize else {
+            throw HDF5Error.truncated(
+                structure: structure, offset: offset, needed: length,
+                available: offset < fileSize ? fileSize - offset : 0)
+        }
+        guard let (extentOffset, extentBytes) = extent(containing: range),
+            let slice = extentBytes.slice(from: Int(offset - extentOffset), count: Int(length))
+        else {
+            throw BytesNeeded(range: range)
+        }
+        return slice
+    }
+
+    /// A cursor over `[offset, offset + length)`; see `bytes(at:length:structure:)`.
+    public func cursor(at offset: UInt64, length: UInt64, structure: String) throws -> ByteCursor {
+        ByteCursor(bytes: try bytes(at: offset, length: length, structure: structure), baseOffset: offset, structure: structure)
+    }
+
+    /// A cursor over at most `length` bytes from `offset`, fewer where the file ends first.
+    /// For structures whose size is only known once their header is read.
+    public func cursor(at offset: UInt64, upTo length: UInt64, structure: String) throws -> ByteCursor {
+        guard offset <= fileSize else {
+            throw HDF5Error.truncated(structure: structure, offset: offset, needed: length, available: 0)
+        }
+        return try cursor(at: offset, length: min(length, fileSize - offset), structure: structure)
+    }
+
+    private func extent(containing range: ByteRange) -> (UInt64, Bytes)? {
+        guard let end = range.end else { return nil }
+        // Binary search for the last extent starting at or before the range.
+        var low = 0
+        var high = extents.count
+        while low < high {
+            let middle = (low + high) / 2
+            if extents[middle].offset <= range.offset { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return nil }
+        let candidate = extents[low - 1]
+        guard end <= candidate.offset + UInt64(candidate.bytes.count) else { return nil }
+        return (candidate.offset, candidate.bytes)
+    }
+}
