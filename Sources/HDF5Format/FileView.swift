@@ -23,13 +23,29 @@ public struct FileView: Sendable {
         extents = [(0, wholeFile)]
     }
 
-    /// Adds fetched bytes. Extents that the new one overlaps are dropped; the new one is a
-    /// superset of what a decoder asked for, so it alone satisfies the retried read.
+    /// Adds fetched bytes. Extents that touch or overlap the new one are merged with it into one
+    /// (copying), so that a decoder which needs bytes from both sides finds them in one extent.
     public mutating func insert(_ bytes: Bytes, at offset: UInt64) {
         let end = offset + UInt64(bytes.count)
-        extents.removeAll { $0.offset < end && $0.offset + UInt64($0.bytes.count) > offset }
-        let index = extents.firstIndex { $0.offset > offset } ?? extents.count
-        extents.insert((offset, bytes), at: index)
+        let touching = extents.filter { $0.offset <= end && $0.offset + UInt64($0.bytes.count) >= offset }
+        extents.removeAll { $0.offset <= end && $0.offset + UInt64($0.bytes.count) >= offset }
+        var merged = (offset: offset, bytes: bytes)
+        if !touching.isEmpty {
+            let start = min(offset, touching.map(\.offset).min() ?? offset)
+            let stop = max(end, touching.map { $0.offset + UInt64($0.bytes.count) }.max() ?? end)
+            let storage = HeapByteStorage(count: Int(stop - start)) { buffer in
+                // Older extents first, so that the newest bytes win where they overlap.
+                for part in touching + [(offset, bytes)] {
+                    part.bytes.withUnsafeBytes { source in
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[Int(part.offset - start)...])
+                            .copyMemory(from: source)
+                    }
+                }
+            }
+            merged = (start, Bytes(storage: storage))
+        }
+        let index = extents.firstIndex { $0.offset > merged.offset } ?? extents.count
+        extents.insert(merged, at: index)
     }
 
     /// True when every byte of `range` has been fetched.

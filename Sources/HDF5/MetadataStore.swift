@@ -1,0 +1,64 @@
+import ByteKit
+import ByteSources
+import HDF5Format
+
+/// Runs the sans-I/O decoders against a `ByteSource`: a decoder that throws `BytesNeeded` gets
+/// its bytes fetched and is run again. Decoders submitted together have their missing bytes
+/// fetched in one batch, so a traversal costs one round of reads per level, not per object.
+public actor MetadataStore {
+    public let source: any ByteSource
+    private var view: FileView
+    /// Bytes fetched at least, around each missing range, to save round trips on neighbours.
+    private let readAhead: UInt64
+    /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
+    /// that keeps asking is reading an absurd structure).
+    private let maximumRounds = 256
+
+    /// A store over `source`. A mapped local file is visible whole at once.
+    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) {
+        self.source = source
+        self.readAhead = readAhead
+        if let mapped = source as? MappedFileSource {
+            view = FileView(wholeFile: mapped.contents)
+        } else {
+            view = FileView(fileSize: source.size)
+        }
+    }
+
+    /// The bytes fetched so far.
+    public var currentView: FileView { view }
+
+    /// Runs `decode` until it returns, fetching whatever it asks for.
+    public func decode<T: Sendable>(_ decode: @escaping @Sendable (FileView) throws -> T) async throws -> T {
+        try await decodeAll([decode])[0]
+    }
+
+    /// Runs every decoder, fetching the bytes they ask for in one batch per round.
+    public func decodeAll<T: Sendable>(_ decoders: [@Sendable (FileView) throws -> T]) async throws -> [T] {
+        var results = [T?](repeating: nil, count: decoders.count)
+        for _ in 0..<maximumRounds {
+            var missing: [ByteRange] = []
+            for (index, decoder) in decoders.enumerated() where results[index] == nil {
+                do {
+                    results[index] = try decoder(view)
+                } catch let needed as BytesNeeded {
+                    missing.append(needed.range)
+                }
+            }
+            if missing.isEmpty { return results.compactMap { $0 } }
+            try await fetch(missing)
+        }
+        throw HDF5Error.limitExceeded(
+            structure: "metadata", offset: 0, limit: "more than \(maximumRounds) fetch rounds for one decode")
+    }
+
+    private func fetch(_ ranges: [ByteRange]) async throws {
+        let widened = ranges.map { range in
+            let length = max(range.length, readAhead)
+            let end = min(source.size, range.offset &+ length)
+            return ByteRange(offset: range.offset, length: end >= range.offset ? end - range.offset : 0)
+        }
+        let fetched = try await source.read(widened)
+        for (range, bytes) in zip(widened, fetched) { view.insert(bytes, at: range.offset) }
+    }
+}
