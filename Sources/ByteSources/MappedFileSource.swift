@@ -6,10 +6,9 @@ import Darwin
 import ByteKit
 
 /// A local file mapped into memory: every read is a zero-copy slice of the mapping.
-public struct MappedFileSource: ByteSource {
+public struct MappedFileSource: ResidentByteSource {
     public let name: String
-    public let size: UInt64
-    /// The whole file. Decoders may read it directly instead of issuing range reads.
+    /// The whole file.
     public let contents: Bytes
 
     /// Maps the file at `path` read-only.
@@ -28,7 +27,6 @@ public struct MappedFileSource: ByteSource {
             throw ByteSourceError.cannotOpen(name: path, reason: "not a regular file")
         }
         let length = Int(status.st_size)
-        size = UInt64(length)
         if length == 0 {
             contents = Bytes([])
             return
@@ -39,17 +37,6 @@ public struct MappedFileSource: ByteSource {
             throw ByteSourceError.cannotOpen(name: path, reason: Self.systemError())
         }
         contents = Bytes(storage: MappedRegion(address: address, count: length))
-    }
-
-    public func read(_ ranges: [ByteRange]) async throws -> [Bytes] {
-        try ranges.map { range in
-            guard range.offset <= UInt64(Int.max), range.length <= UInt64(Int.max),
-                let slice = contents.slice(from: Int(range.offset), count: Int(range.length))
-            else {
-                throw ByteSourceError.outOfBounds(name: name, range: range, size: size)
-            }
-            return slice
-        }
     }
 
     private static func systemError() -> String {

@@ -14,12 +14,12 @@ public actor MetadataStore {
     /// that keeps asking is reading an absurd structure).
     private let maximumRounds = 256
 
-    /// A store over `source`. A mapped local file is visible whole at once.
+    /// A store over `source`. A resident source (a mapped file) is visible whole at once.
     public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) {
         self.source = source
         self.readAhead = readAhead
-        if let mapped = source as? MappedFileSource {
-            view = FileView(wholeFile: mapped.contents)
+        if let resident = source as? any ResidentByteSource {
+            view = FileView(wholeFile: resident.contents)
         } else {
             view = FileView(fileSize: source.size)
         }

@@ -4,6 +4,6 @@ import ArgumentParser
 struct NWBPeek: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nwbpeek",
-        abstract: "Read HDF5 and NWB files, local or remote, without libhdf5.",
-        subcommands: [])
+        abstract: "Read HDF5 and NWB files without libhdf5.",
+        subcommands: [List.self])
 }

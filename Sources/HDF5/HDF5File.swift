@@ -1,0 +1,83 @@
+import ByteKit
+import ByteSources
+import HDF5Format
+
+/// An open HDF5 file: its superblock, and the objects reachable from its root group.
+///
+/// Every read goes through a `MetadataStore`, which fetches the bytes the decoders ask for.
+/// Decoded objects are kept, so walking a tree twice decodes each object header once.
+public final class HDF5File: Sendable {
+    /// Where the bytes come from.
+    public let source: any ByteSource
+    /// The decoded superblock.
+    public let superblock: Superblock
+    let store: MetadataStore
+    let objects: ObjectCache
+
+    /// Opens an HDF5 file from a byte source: reads and checks its superblock.
+    public init(source: any ByteSource) async throws {
+        self.source = source
+        store = MetadataStore(source: source)
+        superblock = try await store.decode { view in try Superblock.find(in: view) }
+        objects = ObjectCache()
+    }
+
+    /// Opens a local file, memory-mapped.
+    public convenience init(path: String) async throws {
+        try await self.init(source: try MappedFileSource(path: path))
+    }
+
+    /// The file-wide decoding parameters.
+    public var context: FormatContext { superblock.context }
+
+    /// The object whose header is at `address`, decoded once and kept.
+    public func object(at address: UInt64) async throws -> HDF5Object {
+        try await objects(at: [address])[0]
+    }
+
+    /// The objects at `addresses`, decoding those not yet decoded together, so that their
+    /// missing bytes are fetched in one batch per round.
+    public func objects(at addresses: [UInt64]) async throws -> [HDF5Object] {
+        let missing = await objects.missing(addresses)
+        if !missing.isEmpty {
+            let context = self.context
+            let decoded = try await store.decodeAll(
+                missing.map { address in
+                    { @Sendable view in try HDF5Object(view: view, address: address, context: context) }
+                })
+            await objects.insert(decoded)
+        }
+        return try await objects.lookup(addresses)
+    }
+
+    /// The root group.
+    public func root() async throws -> HDF5Object {
+        try await object(at: superblock.rootObjectHeaderAddress)
+    }
+}
+
+/// Objects decoded so far, by address.
+actor ObjectCache {
+    private var byAddress: [UInt64: HDF5Object] = [:]
+    private(set) var pathIndex: [UInt64: String]?
+
+    func setPathIndex(_ index: [UInt64: String]) { pathIndex = index }
+
+    func missing(_ addresses: [UInt64]) -> [UInt64] {
+        var seen = Set<UInt64>()
+        return addresses.filter { byAddress[$0] == nil && seen.insert($0).inserted }
+    }
+
+    func insert(_ objects: [HDF5Object]) {
+        for object in objects { byAddress[object.address] = object }
+    }
+
+    func lookup(_ addresses: [UInt64]) throws -> [HDF5Object] {
+        try addresses.map { address in
+            guard let object = byAddress[address] else {
+                throw HDF5Error.invalid(structure: "object cache", offset: address, reason: "object not decoded")
+            }
+            return object
+        }
+    }
+}

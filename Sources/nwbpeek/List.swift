@@ -1,0 +1,35 @@
+import ArgumentParser
+import HDF5
+
+/// `nwbpeek ls`: the tree of a file, or of one group, with every object's description.
+struct List: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List the objects of an HDF5/NWB file.",
+        discussion: """
+            Lists the object at PATH (default /) and its members. With --json, prints one JSON \
+            object per line per object, as documented in the README.
+            """)
+
+    @Flag(name: [.short, .long], help: "List everything below PATH, not only its members.")
+    var recursive = false
+
+    @Flag(help: "Print one JSON object per line per object.")
+    var json = false
+
+    @OptionGroup var source: SourceOptions
+
+    @Argument(help: "The group or dataset to list.")
+    var path: String = "/"
+
+    func run() async throws {
+        let file = try await source.open()
+        let entries = try await file.walk(from: path, recursive: recursive)
+        let paths = try await file.referencedPaths(in: entries)
+        if json {
+            for entry in entries { print(entry.json(paths: paths).serialized()) }
+        } else {
+            print(TreeFormatter(entries: entries, paths: paths).render(), terminator: "")
+        }
+    }
+}

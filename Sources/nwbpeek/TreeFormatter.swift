@@ -1,0 +1,91 @@
+import HDF5
+import HDF5Format
+
+/// Renders a listing as an indented tree, one object a line:
+/// name, kind, dtype, shape, chunk shape, filters, storage size and NWB type.
+struct TreeFormatter {
+    let entries: [ListingEntry]
+    let paths: [UInt64: String]
+
+    func render() -> String {
+        guard let first = entries.first else { return "" }
+        let rootDepth = depth(of: first.path)
+        var rows: [(label: String, details: String)] = []
+        for (index, entry) in entries.enumerated() {
+            let level = depth(of: entry.path) - rootDepth
+            let name = index == 0 ? entry.path : String(entry.path.split(separator: "/").last ?? "")
+            let prefix = index == 0 ? "" : treePrefix(for: index, level: level)
+            rows.append((prefix + name, details(of: entry)))
+        }
+        let width = min(rows.map { $0.label.count }.max() ?? 0, 60)
+        return rows.map { row in
+            let padding = String(repeating: " ", count: max(width - row.label.count, 0) + 2)
+            return (row.details.isEmpty ? row.label : row.label + padding + row.details) + "\n"
+        }.joined()
+    }
+
+    /// Box-drawing prefix: a bar for every ancestor level that has later siblings.
+    private func treePrefix(for index: Int, level: Int) -> String {
+        var prefix = ""
+        for ancestorLevel in 1..<max(level, 1) {
+            prefix += hasLaterSibling(after: index, atLevel: ancestorLevel) ? "│   " : "    "
+        }
+        return prefix + (hasLaterSibling(after: index, atLevel: level) ? "├── " : "└── ")
+    }
+
+    private func hasLaterSibling(after index: Int, atLevel level: Int) -> Bool {
+        let rootDepth = depth(of: entries[0].path)
+        for later in entries[(index + 1)...] {
+            let laterLevel = depth(of: later.path) - rootDepth
+            if laterLevel < level { return false }
+            if laterLevel == level { return true }
+        }
+        return false
+    }
+
+    private func depth(of path: String) -> Int {
+        path.split(separator: "/").count
+    }
+
+    private func details(of entry: ListingEntry) -> String {
+        switch entry.target {
+        case .softLink(let target):
+            return "-> \(target)"
+        case .externalLink(let file, let target):
+            return "-> \(file):\(target)"
+        case .object(let object):
+            var fields: [String] = []
+            switch object.kind {
+            case .group:
+                fields.append("group")
+            case .datatype:
+                fields.append("datatype")
+                if let datatype = object.datatype { fields.append(datatype.humanName) }
+            case .dataset:
+                fields.append("dataset")
+                if let datatype = object.datatype { fields.append(datatype.humanName) }
+                if let dataspace = object.dataspace { fields.append(dataspace.humanShape) }
+                if let chunks = object.chunkShape {
+                    fields.append("chunks (" + chunks.map(String.init).joined(separator: ", ") + ")")
+                }
+                if !object.filterNames.isEmpty { fields.append(object.filterNames.joined(separator: "+")) }
+                if let size = object.storageSize { fields.append(byteCount(size)) }
+            }
+            if let type = object.neurodataType { fields.append("<\(type)>") }
+            return fields.joined(separator: "  ")
+        }
+    }
+
+    private func byteCount(_ bytes: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) B" }
+        let rounded = (value * 10).rounded() / 10
+        return "\(rounded) \(units[unit])"
+    }
+}

@@ -1,0 +1,93 @@
+import ByteSources
+import Foundation
+import HDF5Format
+import Testing
+
+@testable import HDF5
+
+/// Files come from the internet: any byte sequence must give either a result or a typed error,
+/// never a crash, a hang or a runaway allocation. These tests corrupt real files — truncating
+/// them at every structure boundary and flipping bits inside and around each structure — and
+/// decode everything in each corrupted copy.
+@Suite struct MalformedInputTests {
+    /// Every signature-bearing structure; corruption is aimed at and around them.
+    static let signatures = [
+        "OHDR", "OCHK", "TREE", "HEAP", "SNOD", "FRHP", "FHDB", "FHIB", "BTHD", "BTIN", "BTLF", "GCOL", "SMTB",
+        "SMLI", "FAHD", "FADB", "EAHD", "EAIB", "EASB", "EADB",
+    ]
+
+    static var inputs: [String] {
+        let fixtures = (try? FileManager.default.contentsOfDirectory(atPath: "TestData/fixtures")) ?? []
+        let chosen = fixtures.filter { $0.hasSuffix(".h5") || $0.hasSuffix(".nwb") }.sorted().map { "TestData/fixtures/" + $0 }
+        let shared = [
+            "test_attribute_earliest.hdf5", "test_attribute_latest.hdf5", "test_large_group_latest.hdf5",
+            "test_compound_scalar_attribute.hdf5", "superblock-extension.hdf5", "test_vlen_datasets_latest.hdf5",
+        ].map { "../shared/testdata/jhdf/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
+        return chosen + shared
+    }
+
+    @Test(arguments: inputs)
+    func truncatedCopiesGiveResultsOrTypedErrors(path: String) async throws {
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        var cuts = Set(Self.structureOffsets(in: original).flatMap { [$0, $0 + 3, $0 + 9] })
+        for step in 1...64 { cuts.insert(original.count * step / 65) }
+        for cut in cuts.sorted() where cut < original.count {
+            try await Self.expectResultOrTypedError(Array(original[..<cut]), label: "\(path) cut at \(cut)")
+        }
+    }
+
+    @Test(arguments: inputs)
+    func bitFlippedCopiesGiveResultsOrTypedErrors(path: String) async throws {
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let seed = UInt64(truncatingIfNeeded: path.utf8.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1) })
+        var generator = SplitMix64(seed: seed)
+        var positions: [Int] = []
+        // Inside every structure's first 64 bytes (its fields), and anywhere at random.
+        for offset in Self.structureOffsets(in: original) {
+            for _ in 0..<6 { positions.append(offset + Int(generator.next() % 64)) }
+        }
+        for _ in 0..<200 { positions.append(Int(generator.next() % UInt64(original.count))) }
+        for position in positions where position < original.count {
+            var copy = original
+            copy[position] ^= UInt8(1 << (generator.next() % 8))
+            try await Self.expectResultOrTypedError(copy, label: "\(path) seed \(seed) flip at \(position)")
+        }
+    }
+
+    static func structureOffsets(in bytes: [UInt8]) -> [Int] {
+        let patterns = signatures.map { Array($0.utf8) }
+        var offsets: [Int] = [0]
+        guard bytes.count >= 4 else { return offsets }
+        for index in 0...(bytes.count - 4) {
+            if patterns.contains(where: { $0.elementsEqual(bytes[index..<(index + 4)]) }) { offsets.append(index) }
+        }
+        return offsets
+    }
+
+    /// Opens the bytes, walks the whole tree and renders every entry; any error must be typed.
+    static func expectResultOrTypedError(_ bytes: [UInt8], label: String) async throws {
+        do {
+            let file = try await HDF5File(source: MemorySource(name: label, bytes: bytes))
+            let entries = try await file.walk(from: "/", recursive: true)
+            let paths = try await file.referencedPaths(in: entries)
+            for entry in entries { _ = entry.json(paths: paths).serialized() }
+        } catch is HDF5Error {
+        } catch is ByteSourceError {
+        } catch {
+            Issue.record("\(label): untyped error \(type(of: error)): \(error)")
+        }
+    }
+}
+
+/// A small deterministic generator, so that a failure can be replayed from its seed.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
