@@ -85,21 +85,25 @@ private struct Decoding {
             return try float(type, in: element, offset: offset)
         case .time:
             throw unsupported(offset, "time datatype values")
-        case .string:
-            return .string(decodeText(Array(element.array.reversed().drop { $0 == 0 }.reversed())))
+        case .string(let type):
+            return .string(decodeText(type.characters(element.array)))
         case .opaque:
             return .opaque(element.array)
+        case .compound(let compound) where compound.isComplexPair:
+            let parts = try compound.members.map { member in
+                try value(
+                    of: member.datatype, in: try slice(element, member, offset: offset),
+                    offset: offset &+ UInt64(member.byteOffset))
+            }
+            return .complex(real: parts[0], imaginary: parts[1])
         case .compound(let compound):
             var fields: [Value.CompoundField] = []
             for member in compound.members {
-                let memberOffset = Int(member.byteOffset)
-                guard let bytes = element.slice(from: memberOffset, count: Int(member.datatype.size)) else {
-                    throw invalid(offset, "compound member \"\(member.name)\" extends past its element")
-                }
+                let bytes = try slice(element, member, offset: offset)
                 fields.append(
                     .init(
                         name: member.name,
-                        value: try value(of: member.datatype, in: bytes, offset: offset &+ UInt64(memberOffset))))
+                        value: try value(of: member.datatype, in: bytes, offset: offset &+ UInt64(member.byteOffset))))
             }
             return .compound(fields)
         case .reference(let reference):
@@ -123,6 +127,14 @@ private struct Decoding {
             let parts = try elements(of: complex.base, count: 2, in: element, offset: offset)
             return .complex(real: parts[0], imaginary: parts[1])
         }
+    }
+
+    /// The bytes of a compound member within its element.
+    func slice(_ element: Bytes, _ member: CompoundType.Member, offset: UInt64) throws -> Bytes {
+        guard let bytes = element.slice(from: Int(member.byteOffset), count: Int(member.datatype.size)) else {
+            throw invalid(offset, "compound member \"\(member.name)\" extends past its element")
+        }
+        return bytes
     }
 
     /// Splits `flat` into nested `.array`s, one level per dimension.
@@ -347,6 +359,34 @@ extension FloatingPointType {
         }
         // A zero exponent is subnormal: the exponent of the smallest normal number.
         return Double(sign: sign, exponent: exponent == 0 ? 1 - Int(exponentBias) : unbiased, significand: significand)
+    }
+}
+
+extension StringType {
+    /// The characters of a fixed-length string element, as libhdf5 converts it to the NUL-padded
+    /// strings NumPy reads (which then drops trailing NULs): up to the first NUL when
+    /// NUL-terminated, without trailing NULs when NUL-padded, without trailing spaces (then
+    /// NULs) when space-padded.
+    func characters(_ bytes: [UInt8]) -> [UInt8] {
+        func droppingTrailing(_ byte: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+            Array(bytes[..<(bytes.lastIndex { $0 != byte }.map { $0 + 1 } ?? 0)])
+        }
+        switch padding {
+        case .nullTerminate: return Array(bytes.prefix { $0 != 0 })
+        case .nullPad: return droppingTrailing(0, bytes)
+        case .spacePad: return droppingTrailing(0, droppingTrailing(UInt8(ascii: " "), bytes))
+        }
+    }
+}
+
+extension CompoundType {
+    /// True for h5py's complex number convention: two members named "r" and "i" of one
+    /// floating-point type of 4, 8 or 16 bytes. h5py reads such a compound as a NumPy complex.
+    public var isComplexPair: Bool {
+        guard members.count == 2, members[0].name == "r", members[1].name == "i",
+            members[0].datatype == members[1].datatype, case .floatingPoint = members[0].datatype.kind
+        else { return false }
+        return [4, 8, 16].contains(members[0].datatype.size)
     }
 }
 
