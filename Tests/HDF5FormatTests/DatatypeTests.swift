@@ -187,3 +187,54 @@ func parseDatatype(_ bytes: [UInt8]) throws -> Datatype {
             limit: "datatypes nested more than \(Limits.datatypeDepth) deep")) { try parseDatatype(deep) }
     }
 }
+
+/// `description` as compact JSON in the shape of README.md's `dtype` key, written here
+/// independently of the HDF5 module's JSON writer so that h5py's output checks both.
+func contractJSON(_ description: DtypeDescription) -> String {
+    func quoted(_ text: String) -> String { "\"" + text + "\"" }
+    switch description {
+    case .numpy(let type): return quoted(type)
+    case .variableLengthString: return quoted("vlen-str")
+    case .objectReference: return quoted("ref")
+    case .regionReference: return quoted("regionref")
+    case .compound(let fields):
+        return "[" + fields.map { "[\(quoted($0.name)),\(contractJSON($0.dtype))]" }.joined(separator: ",") + "]"
+    case .enumeration(let base, let members):
+        let values = members.map { member -> String in
+            switch member.value {
+            case .signed(let value): return "\(quoted(member.name)):\(value)"
+            case .unsigned(let value): return "\(quoted(member.name)):\(value)"
+            default: return "\(quoted(member.name)):?"
+            }
+        }
+        return "{\"enum\":\(contractJSON(base)),\"members\":{\(values.joined(separator: ","))}}"
+    case .array(let base, let shape):
+        return "{\"array\":\(contractJSON(base)),\"shape\":[\(shape.map(String.init).joined(separator: ","))]}"
+    case .variableLength(let base):
+        return "{\"vlen\":\(contractJSON(base))}"
+    }
+}
+
+@Suite struct NumpyTypeTests {
+    @Test func everyDescriptionMatchesH5pysDtype() throws {
+        let fixtures = try #require(H5pyFixtures.shared)
+        var described = Set<String>()
+        for dataset in fixtures.datasets {
+            let datatype = try parseDatatype(dataset.datatypeMessage)
+            let json = contractJSON(try DtypeDescription(datatype, structure: "test", offset: 0))
+            #expect(json == dataset.dtype, "\(dataset.name)")
+            described.insert(json)
+        }
+        #expect(described.count >= 28)
+    }
+
+    @Test func typesWithoutANumpyEquivalentAreUnsupported() throws {
+        let time = Datatype(size: 4, version: 1, kind: .time(TimeType(byteOrder: .littleEndian, bitPrecision: 32)))
+        #expect(throws: HDF5Error.self) { try DtypeDescription(time, structure: "test", offset: 0) }
+        let int24 = Datatype(size: 3, version: 1, kind: .fixedPoint(
+            FixedPointType(byteOrder: .littleEndian, isSigned: true, bitOffset: 0, bitPrecision: 24)))
+        #expect(throws: HDF5Error.self) { try DtypeDescription(int24, structure: "test", offset: 0) }
+        let attribute = Datatype(size: 17, version: 4, kind: .reference(ReferenceType(kind: .revisedAttribute)))
+        #expect(throws: HDF5Error.self) { try DtypeDescription(attribute, structure: "test", offset: 0) }
+    }
+}

@@ -17,6 +17,8 @@ struct H5pyFixtures: Sendable {
         /// h5py's shape and maxshape as JSON text.
         var shape = ""
         var maxShape = ""
+        /// h5py's dtype, described as README.md's `ls --json` contract says, as compact JSON.
+        var dtype = ""
         /// Offset, byte size and element count of the contiguous data, when there is some.
         var data: (offset: UInt64, size: UInt64, count: Int)?
         var values: [String] = []
@@ -61,6 +63,7 @@ struct H5pyFixtures: Sendable {
             case "dataspace": fixtures.datasets[fixtures.datasets.count - 1].dataspaceMessage = hexBytes(rest)
             case "shape": fixtures.datasets[fixtures.datasets.count - 1].shape = rest
             case "maxshape": fixtures.datasets[fixtures.datasets.count - 1].maxShape = rest
+            case "dtype": fixtures.datasets[fixtures.datasets.count - 1].dtype = rest
             case "data":
                 let numbers = rest.split(separator: " ").compactMap { UInt64($0) }
                 fixtures.datasets[fixtures.datasets.count - 1].data = (numbers[0], numbers[1], Int(numbers[2]))
@@ -146,6 +149,25 @@ def addr_of(f, ref):
     if not ref: return 'null'
     return str(h5py.h5o.get_info(h5py.h5r.dereference(ref, f.id)).addr)
 
+def describe(dt):
+    """h5py's dtype as the `ls --json` contract in README.md describes it."""
+    enum = h5py.check_dtype(enum=dt)
+    if enum is not None:
+        return {'enum': describe(np.dtype(dt.str)), 'members': enum}
+    vlen = h5py.check_dtype(vlen=dt)
+    if vlen in (str, bytes):
+        return 'vlen-str'
+    if vlen is not None:
+        return {'vlen': describe(np.dtype(vlen))}
+    ref = h5py.check_dtype(ref=dt)
+    if ref is not None:
+        return 'regionref' if ref is h5py.RegionReference else 'ref'
+    if dt.subdtype is not None:
+        return {'array': describe(dt.subdtype[0]), 'shape': list(dt.subdtype[1])}
+    if dt.names:
+        return [[name, describe(dt.fields[name][0])] for name in dt.names]
+    return dt.str
+
 def low_level(f, name, tid, data, shape):
     space = h5py.h5s.create_simple(shape)
     dset = h5py.h5d.create(f.id, name.encode(), tid, space)
@@ -210,6 +232,7 @@ for libver in ('earliest', 'v108', 'latest'):
             messages = header_messages(data, h5py.h5o.get_info(obj.id).addr)
             print('datatype ' + next(b for t, b in messages if t == 3).hex())
             print('dataspace ' + next(b for t, b in messages if t == 1).hex())
+            print('dtype ' + json.dumps(describe(obj.dtype), separators=(',', ':')))
             print('shape ' + json.dumps(obj.shape if obj.shape is not None else None))
             print('maxshape ' + json.dumps(obj.maxshape))
             offset = obj.id.get_offset()
