@@ -151,6 +151,11 @@ func parseDatatype(_ bytes: [UInt8]) throws -> Datatype {
     }
 
     @Test func revisedReferenceTypesNeedEncodingVersionOne() throws {
+        let fixtures = try #require(H5pyFixtures.shared)
+        if let written = fixtures.datasets.first(where: { $0.name == "revised/object2" }) {
+            #expect(try parseDatatype(written.datatypeMessage)
+                == Datatype(size: 18, version: 4, kind: .reference(ReferenceType(kind: .revisedObject))))
+        }
         // Datatype version 4, class 7, type 2 (H5R_OBJECT2), encoding version 1; size 17.
         #expect(try parseDatatype([0x47, 0x12, 0, 0, 17, 0, 0, 0]).kind == .reference(ReferenceType(kind: .revisedObject)))
         #expect(throws: HDF5Error.self) { try parseDatatype([0x47, 0x22, 0, 0, 17, 0, 0, 0]) }
@@ -222,7 +227,8 @@ func contractJSON(_ description: DtypeDescription) -> String {
         for dataset in fixtures.datasets {
             let datatype = try parseDatatype(dataset.datatypeMessage)
             let json = contractJSON(try DtypeDescription(datatype, structure: "test", offset: 0))
-            #expect(json == dataset.dtype, "\(dataset.name)")
+            // h5py has no dtype for revised references, which nwbpeek calls "ref".
+            #expect(json == (dataset.dtype == "unsupported" ? "\"ref\"" : dataset.dtype), "\(dataset.name)")
             described.insert(json)
         }
         #expect(described.count >= 28)
@@ -234,7 +240,9 @@ func contractJSON(_ description: DtypeDescription) -> String {
         let int24 = Datatype(size: 3, version: 1, kind: .fixedPoint(
             FixedPointType(byteOrder: .littleEndian, isSigned: true, bitOffset: 0, bitPrecision: 24)))
         #expect(throws: HDF5Error.self) { try DtypeDescription(int24, structure: "test", offset: 0) }
-        let attribute = Datatype(size: 17, version: 4, kind: .reference(ReferenceType(kind: .revisedAttribute)))
-        #expect(throws: HDF5Error.self) { try DtypeDescription(attribute, structure: "test", offset: 0) }
+        let vax = Datatype(size: 4, version: 3, kind: .floatingPoint(
+            FloatingPointType(byteOrder: .vax, signLocation: 31, bitPrecision: 32, exponentLocation: 23, exponentSize: 8,
+                mantissaSize: 23, exponentBias: 129)))
+        #expect(throws: HDF5Error.self) { try DtypeDescription(vax, structure: "test", offset: 0) }
     }
 }

@@ -7,7 +7,9 @@
 ///
 /// An object reference element is an object header address; a dataset region reference
 /// element is a global heap ID of an object holding the address and a selection; a revised
-/// reference element holds its encoded form in the global heap (see `ValueDecoder`).
+/// reference element starts with its own reference type and holds its encoding in place (an
+/// object in the same file) or in the global heap (see `ValueDecoder`). libhdf5 writes every
+/// revised reference with one datatype of type 2, whatever each element references.
 public struct ReferenceType: Sendable, Equatable {
     public var kind: Kind
 

@@ -254,34 +254,44 @@ private struct Decoding {
         }
     }
 
-    /// A revised reference (HDF5 1.12): the reference type and flags, the size of its encoding,
-    /// and the global heap ID of the encoding (token size, token, then the selection or the
-    /// attribute name). libhdf5's `H5T__ref_disk_write` and `H5R__encode` write this layout.
+    /// A revised reference (HDF5 1.12), as libhdf5's `H5T__ref_disk_write` and `H5R__encode`
+    /// write it: the reference's own type and flags, then for an object reference in the same
+    /// file its token size and token in place; for any other, the size of its encoding and the
+    /// global heap ID of the encoding (token size, token, then the selection or the attribute
+    /// name). The element's type byte, not the datatype, says what it references: libhdf5's one
+    /// revised reference datatype (H5T_STD_REF) holds object, region and attribute references.
     mutating func revisedReference(_ kind: ReferenceType.Kind, _ cursor: inout ByteCursor, offset: UInt64) throws
         -> Value
     {
         let storedType = try cursor.readUInt8()
         let flags = try cursor.readUInt8()
-        _ = try cursor.readUInt32()  // The encoding's size; the heap object carries its own.
-        let id = try readHeapID(&cursor)
-        guard storedType != 0, let id else { return Self.nullReference(kind) }
+        guard storedType != 0 else { return Self.nullReference(kind) }
+        guard let storedKind = ReferenceType.Kind(rawValue: storedType), storedKind.isRevised else {
+            throw invalid(offset, "revised reference of type \(storedType)")
+        }
         guard flags & 0x01 == 0 else { throw unsupported(offset, "references to objects in other files") }
-        let object = try heapObject(id)
-        var encoding = ByteCursor(bytes: object, baseOffset: id.address, structure: "revised reference")
-        let tokenSize = Int(try encoding.readUInt8())
-        guard (1...8).contains(tokenSize) else { throw unsupported(offset, "object tokens of \(tokenSize) bytes") }
-        let token = try encoding.readUnsigned(width: tokenSize)
-        let (target, overflow) = token.addingReportingOverflow(context.baseAddress)
-        guard !overflow else { throw invalid(offset, "object token \(hex(token)) overflows") }
-        switch kind {
-        case .revisedDatasetRegion:
-            return .regionReference(target: target, selection: try encoding.readBytes(encoding.remaining).array)
-        case .revisedAttribute:
+        if storedKind == .revisedObject {
+            return .objectReference(try readToken(&cursor, offset: offset))
+        }
+        _ = try cursor.readUInt32()  // The encoding's size; the heap object carries its own.
+        guard let id = try readHeapID(&cursor) else { return Self.nullReference(storedKind) }
+        var encoding = ByteCursor(bytes: try heapObject(id), baseOffset: id.address, structure: "revised reference")
+        let target = try readToken(&encoding, offset: offset)
+        if storedKind == .revisedAttribute {
             let length = Int(try encoding.readUInt16())
             return .attributeReference(target: target, name: decodeText(try encoding.readBytes(length).array))
-        default:
-            return .objectReference(target)
         }
+        return .regionReference(target: target, selection: try encoding.readBytes(encoding.remaining).array)
+    }
+
+    /// An object token (its size, then the object header's address in that many bytes).
+    func readToken(_ cursor: inout ByteCursor, offset: UInt64) throws -> UInt64 {
+        let tokenSize = Int(try cursor.readUInt8())
+        guard (1...8).contains(tokenSize) else { throw unsupported(offset, "object tokens of \(tokenSize) bytes") }
+        let token = try cursor.readUnsigned(width: tokenSize)
+        let (target, overflow) = token.addingReportingOverflow(context.baseAddress)
+        guard !overflow else { throw invalid(offset, "object token \(hex(token)) overflows") }
+        return target
     }
 
     static func nullReference(_ kind: ReferenceType.Kind) -> Value {
