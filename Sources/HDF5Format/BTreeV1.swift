@@ -109,10 +109,7 @@ public enum BTreeV1 {
     public static func chunkRecords(
         view: FileView, address: UInt64, context: FormatContext, dimensionality: Int
     ) throws -> [ChunkRecord] {
-        guard (1...32).contains(dimensionality) else {
-            throw HDF5Error.invalid(
-                structure: Node.structure, offset: address, reason: "chunk dimensionality \(dimensionality) is not 1 to 32")
-        }
+        try checkChunkDimensionality(dimensionality, structure: Node.structure, offset: address)
         let keySize = 8 + 8 * (dimensionality + 1)
         var records: [ChunkRecord] = []
         try walk(view: view, address: address, context: context, type: .rawDataChunk, keySize: keySize) { leaf in
@@ -187,5 +184,13 @@ public struct ChunkRecord: Sendable, Equatable {
         self.filterMask = filterMask
         self.offsets = offsets
         self.address = address
+    }
+}
+
+/// Throws unless `dimensionality` is a possible dataset rank for a chunked dataset (1 to 32).
+func checkChunkDimensionality(_ dimensionality: Int, structure: String, offset: UInt64) throws {
+    guard (1...32).contains(dimensionality) else {
+        throw HDF5Error.invalid(
+            structure: structure, offset: offset, reason: "chunk dimensionality \(dimensionality) is not 1 to 32")
     }
 }
