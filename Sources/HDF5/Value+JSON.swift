@@ -1,0 +1,92 @@
+import HDF5Format
+
+extension Value {
+    /// The value as README.md's `ls --json` contract writes attribute values. `path` gives the
+    /// path of the object at a header address, for references (nil when it cannot be found).
+    public func json(path: (UInt64) -> String?) -> JSONValue {
+        switch self {
+        case .signed(let value): return .int(value)
+        case .unsigned(let value): return .uint(value)
+        case .float16(let value): return Self.number(value)
+        case .float32(let value): return Self.number(value)
+        case .float64(let value): return Self.number(value)
+        case .boolean(let value): return .bool(value)
+        case .string(let value): return .string(value)
+        case .opaque(let bytes):
+            return .string(bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined())
+        case .compound(let fields): return .object(fields.map { ($0.name, $0.value.json(path: path)) })
+        case .array(let elements), .sequence(let elements): return .array(elements.map { $0.json(path: path) })
+        case .complex(let real, let imaginary):
+            return .object([("real", real.json(path: path)), ("imag", imaginary.json(path: path))])
+        case .objectReference(let target):
+            return target.flatMap(path).map(JSONValue.string) ?? .null
+        case .regionReference(let target, _):
+            guard let target else { return .null }
+            return .object([("target", path(target).map(JSONValue.string) ?? .null)])
+        case .attributeReference(let target, let name):
+            guard let target else { return .null }
+            return .object([("target", path(target).map(JSONValue.string) ?? .null), ("attribute", .string(name))])
+        }
+    }
+
+    /// A float as the shortest text that reads back to it in its own precision (Swift's
+    /// `description`, which is valid JSON number text: `0.1`, `-0.0`, `1e-05`, `1e+20`), or
+    /// the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
+    static func number<Number: BinaryFloatingPoint & CustomStringConvertible>(_ value: Number) -> JSONValue {
+        if value.isNaN { return .string("NaN") }
+        if value.isInfinite { return .string(value < 0 ? "-Infinity" : "Infinity") }
+        return .float(value.description)
+    }
+}
+
+extension JSONValue {
+    /// Elements shaped as their dataspace says: a scalar gives its single value, a simple
+    /// dataspace nested lists (one level per dimension), a null dataspace `null`.
+    /// - Throws: `HDF5Error.invalid` when the element count does not match the dataspace.
+    public static func shaped(_ elements: [JSONValue], dataspace: Dataspace) throws -> JSONValue {
+        let expected = try dataspace.elementCount()
+        guard UInt64(elements.count) == expected else {
+            throw HDF5Error.invalid(
+                structure: "dataspace", offset: 0,
+                reason: "\(elements.count) elements do not fill a dataspace of \(expected)")
+        }
+        switch dataspace.kind {
+        case .null: return .null
+        case .scalar: return elements.first ?? .null
+        case .simple: return nest(elements[...], dimensions: dataspace.dimensions[...])
+        }
+    }
+
+    private static func nest(_ elements: ArraySlice<JSONValue>, dimensions: ArraySlice<UInt64>) -> JSONValue {
+        guard let first = dimensions.first else { return elements.first ?? .null }
+        let inner = dimensions.dropFirst()
+        guard !inner.isEmpty else { return .array(Array(elements)) }
+        // The caller checked that the product of the dimensions is the element count.
+        let stride = inner.reduce(1, *)
+        return .array(
+            (0..<Int(first)).map { index in
+                let start = elements.startIndex + index * Int(stride)
+                return nest(elements[start..<start + Int(stride)], dimensions: inner)
+            })
+    }
+}
+
+extension DtypeDescription {
+    /// The description as README.md's `dtype` key writes it.
+    public var json: JSONValue {
+        switch self {
+        case .numpy(let type): return .string(type)
+        case .variableLengthString: return .string("vlen-str")
+        case .objectReference: return .string("ref")
+        case .regionReference: return .string("regionref")
+        case .compound(let fields): return .array(fields.map { .array([.string($0.name), $0.dtype.json]) })
+        case .enumeration(let base, let members):
+            return .object([
+                ("enum", base.json), ("members", .object(members.map { ($0.name, $0.value.json(path: { _ in nil })) })),
+            ])
+        case .array(let base, let shape):
+            return .object([("array", base.json), ("shape", .array(shape.map { .uint(UInt64($0)) }))])
+        case .variableLength(let base): return .object([("vlen", base.json)])
+        }
+    }
+}

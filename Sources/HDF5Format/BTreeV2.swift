@@ -1,0 +1,315 @@
+import ByteKit
+
+/// What a version 2 B-tree's records are (HDF5 File Format Specification 4.0, III.A.2,
+/// "Type" of the header).
+public enum BTreeV2RecordType: UInt8, Sendable {
+    /// A fractal heap's huge objects, found through the tree by their ID (not filtered).
+    case indirectlyAccessedHugeObject = 1
+    /// A fractal heap's huge objects, found through the tree by their ID (filtered).
+    case indirectlyAccessedFilteredHugeObject = 2
+    /// A fractal heap's huge objects whose heap ID holds their address (not filtered).
+    case directlyAccessedHugeObject = 3
+    /// A fractal heap's huge objects whose heap ID holds their address (filtered).
+    case directlyAccessedFilteredHugeObject = 4
+    /// A group's links indexed by the hash of their name.
+    case linkName = 5
+    /// A group's links indexed by creation order.
+    case linkCreationOrder = 6
+    /// A shared object header message index.
+    case sharedObjectHeaderMessage = 7
+    /// An object's attributes indexed by the hash of their name.
+    case attributeName = 8
+    /// An object's attributes indexed by creation order.
+    case attributeCreationOrder = 9
+    /// A chunked dataset's chunks, without filters.
+    case chunk = 10
+    /// A chunked dataset's chunks, with filters.
+    case filteredChunk = 11
+}
+
+/// One record of a version 2 B-tree, undecoded: the record types in `BTreeV2Records.swift`
+/// decode it.
+public struct BTreeV2Record: Sendable, Equatable {
+    /// The record's bytes ("record size" of them).
+    public let bytes: Bytes
+    /// Absolute file offset of the record.
+    public let offset: UInt64
+
+    public init(bytes: Bytes, offset: UInt64) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    /// A cursor over the record, naming `structure` in errors.
+    public func cursor(_ structure: String) -> ByteCursor {
+        ByteCursor(bytes: bytes, baseOffset: offset, structure: structure)
+    }
+}
+
+// On disk (HDF5 File Format Specification 4.0, III.A.2):
+//
+// Header:
+//   Signature "BTHD"                      4 bytes
+//   Version (0)                           1 byte
+//   Type                                  1 byte (see BTreeV2RecordType)
+//   Node Size                             4 bytes (every node occupies this many bytes)
+//   Record Size                           2 bytes
+//   Depth                                 2 bytes (0: the root is a leaf)
+//   Split Percent, Merge Percent          1 byte each
+//   Root Node Address                     size of offsets
+//   Number of Records in Root Node        2 bytes
+//   Total Number of Records in Tree       size of lengths
+//   Checksum                              4 bytes
+//
+// Internal node (at depth d ≥ 1, with n records, n known from the parent):
+//   Signature "BTIN", Version (0), Type   6 bytes
+//   Records                               n × record size
+//   Child Pointers                        (n + 1) × (address; number of records in the child;
+//                                         total records below the child, only when d > 1)
+//   Checksum                              4 bytes (of everything before it)
+//
+// Leaf node (with n records):
+//   Signature "BTLF", Version (0), Type   6 bytes
+//   Records                               n × record size
+//   Checksum                              4 bytes
+
+/// A version 2 B-tree's header, from which its nodes are walked (HDF5 File Format
+/// Specification 4.0, III.A.2, Version 2 B-trees).
+///
+/// The widths of the record counts in internal nodes are not stored: they are the bytes needed
+/// for the most records a child (and everything below it) could hold, computed from the node
+/// size, record size and depth as libhdf5 computes them (`H5B2__hdr_init`).
+public struct BTreeV2Header: Sendable, Equatable {
+    /// Absolute file offset of the header.
+    public let address: UInt64
+    /// The type number of the records (see `BTreeV2RecordType`).
+    public let typeNumber: UInt8
+    /// Bytes in each node.
+    public let nodeSize: UInt32
+    /// Bytes in each record.
+    public let recordSize: UInt16
+    /// Levels below the root; 0 when the root is a leaf.
+    public let depth: UInt16
+    public let splitPercent: UInt8
+    public let mergePercent: UInt8
+    /// Absolute file offset of the root node, or nil for an empty tree.
+    public let rootNodeAddress: UInt64?
+    /// Records in the root node.
+    public let rootRecordCount: UInt16
+    /// Records in the whole tree.
+    public let totalRecordCount: UInt64
+    /// The file's sizes, needed to decode the nodes.
+    public let context: FormatContext
+    /// Per depth (0 for leaves): the most records a node holds, and the width of the field
+    /// that counts the records below a child pointer of a node one level up.
+    let levels: [Level]
+    /// Width of the "number of records in child node" fields.
+    let childRecordCountSize: Int
+
+    struct Level: Sendable, Equatable {
+        /// The most records a node at this depth holds.
+        let maximumRecords: UInt64
+        /// The most records in a subtree whose root is at this depth.
+        let cumulativeMaximumRecords: UInt64
+        /// Bytes that encode `cumulativeMaximumRecords` (0 for leaves, whose parent stores none).
+        let cumulativeMaximumRecordsSize: Int
+    }
+
+    /// The record type, or nil for a number the specification does not define.
+    public var type: BTreeV2RecordType? { BTreeV2RecordType(rawValue: typeNumber) }
+
+    static let structure = "version 2 B-tree header"
+    static let internalStructure = "version 2 B-tree internal node"
+    static let leafStructure = "version 2 B-tree leaf node"
+    /// Signature, version, type and checksum: the bytes of a node that are not records or pointers.
+    static let nodePrefixSize = 10
+
+    /// Decodes and checks the header at `address`.
+    public static func read(view: FileView, address: UInt64, context: FormatContext) throws -> BTreeV2Header {
+        let size = 22 + context.offsetSize + context.lengthSize
+        var cursor = try view.cursor(at: address, length: UInt64(size), structure: structure)
+        try Lookup3.verify(cursor.bytes, structure: structure, offset: address)
+        try cursor.expectSignature("BTHD")
+        let version = try cursor.readUInt8()
+        guard version == 0 else {
+            throw HDF5Error.unknownVersion(structure: structure, offset: address, version: Int(version))
+        }
+        let typeNumber = try cursor.readUInt8()
+        let nodeSize = try cursor.readUInt32()
+        let recordSize = try cursor.readUInt16()
+        let depth = try cursor.readUInt16()
+        let splitPercent = try cursor.readUInt8()
+        let mergePercent = try cursor.readUInt8()
+        let root = try cursor.readAddress(context)
+        let rootRecordCount = try cursor.readUInt16()
+        let total = try cursor.readLength(context)
+        guard Int(depth) < Limits.treeDepth else {
+            throw HDF5Error.limitExceeded(structure: structure, offset: address, limit: "depth \(depth) over \(Limits.treeDepth)")
+        }
+        guard UInt64(nodeSize) <= Limits.structureBytes else {
+            throw HDF5Error.limitExceeded(structure: structure, offset: address, limit: "node size \(nodeSize)")
+        }
+        let (levels, childRecordCountSize) = try computeLevels(
+            nodeSize: UInt64(nodeSize), recordSize: UInt64(recordSize), depth: Int(depth),
+            offsetSize: context.offsetSize, address: address)
+        return BTreeV2Header(
+            address: address, typeNumber: typeNumber, nodeSize: nodeSize, recordSize: recordSize, depth: depth,
+            splitPercent: splitPercent, mergePercent: mergePercent, rootNodeAddress: root,
+            rootRecordCount: rootRecordCount, totalRecordCount: total, context: context, levels: levels,
+            childRecordCountSize: childRecordCountSize)
+    }
+
+    /// libhdf5's `H5B2__hdr_init`: node capacities per depth and the widths of the record counts.
+    private static func computeLevels(
+        nodeSize: UInt64, recordSize: UInt64, depth: Int, offsetSize: Int, address: UInt64
+    ) throws -> ([Level], Int) {
+        guard recordSize > 0, nodeSize > UInt64(nodePrefixSize) + recordSize else {
+            throw HDF5Error.invalid(
+                structure: structure, offset: address,
+                reason: "node size \(nodeSize) holds no record of \(recordSize) bytes")
+        }
+        let leafMaximum = (nodeSize - UInt64(nodePrefixSize)) / recordSize
+        var levels = [Level(maximumRecords: leafMaximum, cumulativeMaximumRecords: leafMaximum, cumulativeMaximumRecordsSize: 0)]
+        // Leaves hold the most records of any node, so this width fits every node's count.
+        let childRecordCountSize = encodedSize(leafMaximum)
+        for _ in stride(from: 1, through: depth, by: 1) {
+            let below = levels[levels.count - 1]
+            let pointerSize = UInt64(offsetSize + childRecordCountSize + below.cumulativeMaximumRecordsSize)
+            guard nodeSize > UInt64(nodePrefixSize) + pointerSize + recordSize + pointerSize else {
+                throw HDF5Error.invalid(
+                    structure: structure, offset: address,
+                    reason: "node size \(nodeSize) holds no internal record at depth \(levels.count)")
+            }
+            let maximum = (nodeSize - UInt64(nodePrefixSize) - pointerSize) / (recordSize + pointerSize)
+            let (product, productOverflow) = (maximum + 1).multipliedReportingOverflow(by: below.cumulativeMaximumRecords)
+            let (cumulative, sumOverflow) = product.addingReportingOverflow(maximum)
+            guard !productOverflow, !sumOverflow else {
+                throw HDF5Error.invalid(structure: structure, offset: address, reason: "tree too deep to count its records")
+            }
+            levels.append(
+                Level(maximumRecords: maximum, cumulativeMaximumRecords: cumulative,
+                      cumulativeMaximumRecordsSize: encodedSize(cumulative)))
+        }
+        return (levels, childRecordCountSize)
+    }
+
+    /// libhdf5's `H5VM_limit_enc_size`: the bytes needed to encode values up to `limit`.
+    static func encodedSize(_ limit: UInt64) -> Int {
+        let log2 = limit == 0 ? 0 : 63 - limit.leadingZeroBitCount
+        return log2 / 8 + 1
+    }
+
+    /// Every record of the tree, in key order (a depth-first walk), each node's checksum verified.
+    /// Record counts are checked against node capacities, the counts a parent stores for its
+    /// children, and the header's total.
+    public func records(view: FileView) throws -> [BTreeV2Record] {
+        guard let root = rootNodeAddress else {
+            guard totalRecordCount == 0 else {
+                throw HDF5Error.invalid(
+                    structure: Self.structure, offset: address, reason: "no root node but \(totalRecordCount) records")
+            }
+            return []
+        }
+        var walk = Walk(header: self, view: view)
+        let count = try walk.visit(
+            ChildPointer(address: root, recordCount: UInt64(rootRecordCount), totalRecordCount: totalRecordCount),
+            depth: Int(depth))
+        guard count == totalRecordCount else {
+            throw HDF5Error.invalid(
+                structure: Self.structure, offset: address,
+                reason: "the tree holds \(count) records, the header says \(totalRecordCount)")
+        }
+        return walk.records
+    }
+
+    /// Where a node is and how many records it and its subtree hold.
+    struct ChildPointer {
+        let address: UInt64
+        let recordCount: UInt64
+        let totalRecordCount: UInt64
+    }
+
+    /// The state of one depth-first walk.
+    private struct Walk {
+        let header: BTreeV2Header
+        let view: FileView
+        var visited: Set<UInt64> = []
+        var records: [BTreeV2Record] = []
+
+        /// Appends the records of the subtree at `pointer` (a node at `depth`) and returns how
+        /// many there were.
+        mutating func visit(_ pointer: ChildPointer, depth: Int) throws -> UInt64 {
+            let isLeaf = depth == 0
+            let structure = isLeaf ? BTreeV2Header.leafStructure : BTreeV2Header.internalStructure
+            guard visited.insert(pointer.address).inserted else {
+                throw HDF5Error.cycle(structure: structure, offset: pointer.address)
+            }
+            guard visited.count <= Limits.treeNodes else {
+                throw HDF5Error.limitExceeded(
+                    structure: structure, offset: pointer.address, limit: "more than \(Limits.treeNodes) nodes")
+            }
+            let level = header.levels[depth]
+            guard pointer.recordCount <= level.maximumRecords else {
+                throw HDF5Error.invalid(
+                    structure: structure, offset: pointer.address,
+                    reason: "\(pointer.recordCount) records in a node that holds at most \(level.maximumRecords)")
+            }
+            // Capacities are below the node size, itself bounded, so none of this overflows.
+            let count = Int(pointer.recordCount)
+            let recordSize = Int(header.recordSize)
+            let pointerSize = isLeaf ? 0 : header.context.offsetSize + header.childRecordCountSize
+                + header.levels[depth - 1].cumulativeMaximumRecordsSize
+            let usedSize = 6 + count * recordSize + (isLeaf ? 0 : (count + 1) * pointerSize) + 4
+            var cursor = try view.cursor(at: pointer.address, length: UInt64(usedSize), structure: structure)
+            try Lookup3.verify(cursor.bytes, structure: structure, offset: pointer.address)
+            try cursor.expectSignature(isLeaf ? "BTLF" : "BTIN")
+            let version = try cursor.readUInt8()
+            guard version == 0 else {
+                throw HDF5Error.unknownVersion(structure: structure, offset: pointer.address, version: Int(version))
+            }
+            let typeNumber = try cursor.readUInt8()
+            guard typeNumber == header.typeNumber else {
+                throw HDF5Error.invalid(
+                    structure: structure, offset: pointer.address,
+                    reason: "record type \(typeNumber) in a tree of type \(header.typeNumber)")
+            }
+            var nodeRecords: [BTreeV2Record] = []
+            nodeRecords.reserveCapacity(count)
+            for _ in 0..<count {
+                let offset = cursor.offset
+                nodeRecords.append(BTreeV2Record(bytes: try cursor.readBytes(recordSize), offset: offset))
+            }
+            if isLeaf {
+                records += nodeRecords
+                return pointer.recordCount
+            }
+            var children: [ChildPointer] = []
+            children.reserveCapacity(count + 1)
+            for _ in 0...count {
+                guard let address = try cursor.readAddress(header.context) else {
+                    throw cursor.invalid("child node address is undefined")
+                }
+                let recordCount = try cursor.readUnsigned(width: header.childRecordCountSize)
+                let total = depth > 1
+                    ? try cursor.readUnsigned(width: header.levels[depth - 1].cumulativeMaximumRecordsSize)
+                    : recordCount
+                children.append(ChildPointer(address: address, recordCount: recordCount, totalRecordCount: total))
+            }
+            var subtotal = pointer.recordCount
+            for (index, child) in children.enumerated() {
+                let found = try visit(child, depth: depth - 1)
+                guard found == child.totalRecordCount else {
+                    throw HDF5Error.invalid(
+                        structure: structure, offset: pointer.address,
+                        reason: "child \(index) holds \(found) records, its pointer says \(child.totalRecordCount)")
+                }
+                // Bounded by the header's 64-bit total once the walk ends; reject wrap-around now.
+                let (sum, overflow) = subtotal.addingReportingOverflow(found)
+                guard !overflow else { throw cursor.invalid("record count overflows") }
+                subtotal = sum
+                if index < count { records.append(nodeRecords[index]) }
+            }
+            return subtotal
+        }
+    }
+}

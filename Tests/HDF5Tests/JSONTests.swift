@@ -1,0 +1,132 @@
+import HDF5Format
+import Testing
+
+@testable import HDF5
+
+@Suite struct JSONTests {
+    @Test func serializationIsCompactAndOrdered() {
+        let value = JSONValue.object([
+            ("z", .int(-1)), ("a", .array([.null, .bool(true), .uint(.max), .float("0.5")])), ("m", .object([])),
+        ])
+        #expect(value.serialized() == #"{"z":-1,"a":[null,true,18446744073709551615,0.5],"m":{}}"#)
+    }
+
+    @Test func stringsEscapeQuotesBackslashesAndControlCharactersOnly() {
+        #expect(JSONValue.string("a\"b\\c\nd\u{1}\u{1f} é😀\u{7f}").serialized() == "\"a\\\"b\\\\c\\u000ad\\u0001\\u001f é😀\u{7f}\"")
+    }
+
+    @Test func floatsPrintShortestInTheirOwnPrecision() {
+        let noPath: (UInt64) -> String? = { _ in nil }
+        #expect(Value.float32(0.1).json(path: noPath) == .float("0.1"))
+        #expect(Value.float16(0.1).json(path: noPath) == .float("0.1"))
+        #expect(Value.float64(0.1).json(path: noPath) == .float("0.1"))
+        #expect(Value.float64(-0.0).json(path: noPath) == .float("-0.0"))
+        #expect(Value.float64(100).json(path: noPath) == .float("100.0"))
+        #expect(Value.float32(1e-5).json(path: noPath) == .float("1e-05"))
+        #expect(Value.float64(.nan).json(path: noPath) == .string("NaN"))
+        #expect(Value.float32(.infinity).json(path: noPath) == .string("Infinity"))
+        #expect(Value.float16(-.infinity).json(path: noPath) == .string("-Infinity"))
+    }
+
+    @Test func everyFormattedFloatIsValidJSONThatReadsBack() {
+        var generator = SystemRandomNumberGenerator()
+        let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
+        var random = SplitMix(state: seed)
+        var doubles: [Double] = [.leastNonzeroMagnitude, .greatestFiniteMagnitude, 1e16, 1e15, 1e-4, 1e-5, -0.0, 1e22]
+        for _ in 0..<5000 { doubles.append(Double(bitPattern: random.next())) }
+        var failures: [String] = []
+        for double in doubles.filter(\.isFinite) {
+            guard case .float(let text) = Value.float64(double).json(path: { _ in nil }),
+                isJSONNumber(text), Double(text)?.bitPattern == double.bitPattern
+            else { failures.append("\(double)"); continue }
+        }
+        for float in doubles.map({ Float(bitPattern: UInt32(truncatingIfNeeded: $0.bitPattern)) }).filter(\.isFinite) {
+            guard case .float(let text) = Value.float32(float).json(path: { _ in nil }),
+                isJSONNumber(text), Float(text)?.bitPattern == float.bitPattern
+            else { failures.append("\(float)"); continue }
+        }
+        for half in doubles.map({ Float16(bitPattern: UInt16(truncatingIfNeeded: $0.bitPattern)) }).filter(\.isFinite) {
+            guard case .float(let text) = Value.float16(half).json(path: { _ in nil }),
+                isJSONNumber(text), Float16(text)?.bitPattern == half.bitPattern
+            else { failures.append("\(half)"); continue }
+        }
+        #expect(failures.isEmpty, "seed \(seed): \(failures.prefix(10))")
+    }
+
+    /// True when `text` matches JSON's number grammar (RFC 8259, section 6).
+    func isJSONNumber(_ text: String) -> Bool {
+        var characters = Substring(text)
+        func digits() -> Int {
+            let count = characters.prefix { $0.isASCII && $0.isNumber }.count
+            characters = characters.dropFirst(count)
+            return count
+        }
+        if characters.first == "-" { characters = characters.dropFirst() }
+        if characters.first == "0" {
+            characters = characters.dropFirst()
+        } else if digits() == 0 {
+            return false
+        }
+        if characters.first == "." {
+            characters = characters.dropFirst()
+            guard digits() > 0 else { return false }
+        }
+        if characters.first == "e" || characters.first == "E" {
+            characters = characters.dropFirst()
+            if characters.first == "+" || characters.first == "-" { characters = characters.dropFirst() }
+            guard digits() > 0 else { return false }
+        }
+        return characters.isEmpty
+    }
+
+    @Test func valuesFollowTheAttributeRules() {
+        let paths: [UInt64: String] = [800: "/group/data"]
+        let path: (UInt64) -> String? = { paths[$0] }
+        let compound = Value.compound([
+            .init(name: "id", value: .unsigned(7)), .init(name: "tag", value: .opaque([0x00, 0xab, 0x10])),
+            .init(name: "ok", value: .boolean(false)), .init(name: "list", value: .sequence([.signed(-1), .string("é")])),
+        ])
+        #expect(compound.json(path: path).serialized() == #"{"id":7,"tag":"00ab10","ok":false,"list":[-1,"é"]}"#)
+        #expect(Value.objectReference(800).json(path: path) == .string("/group/data"))
+        #expect(Value.objectReference(nil).json(path: path) == .null)
+        #expect(Value.regionReference(target: 800, selection: [1]).json(path: path).serialized() == #"{"target":"/group/data"}"#)
+        #expect(Value.array([.array([.signed(1)]), .array([.signed(2)])]).json(path: path).serialized() == "[[1],[2]]")
+    }
+
+    @Test func dataspacesShapeTheElements() throws {
+        let six = (1...6).map { JSONValue.int(Int64($0)) }
+        #expect(try JSONValue.shaped([.int(5)], dataspace: Dataspace(kind: .scalar)) == .int(5))
+        #expect(try JSONValue.shaped([], dataspace: Dataspace(kind: .null)) == .null)
+        #expect(try JSONValue.shaped([.int(5)], dataspace: Dataspace(kind: .simple, dimensions: [1])).serialized() == "[5]")
+        #expect(try JSONValue.shaped(six, dataspace: Dataspace(kind: .simple, dimensions: [2, 3])).serialized()
+            == "[[1,2,3],[4,5,6]]")
+        #expect(try JSONValue.shaped(six, dataspace: Dataspace(kind: .simple, dimensions: [3, 1, 2])).serialized()
+            == "[[[1,2]],[[3,4]],[[5,6]]]")
+        #expect(try JSONValue.shaped([], dataspace: Dataspace(kind: .simple, dimensions: [2, 0])).serialized() == "[[],[]]")
+        #expect(try JSONValue.shaped([], dataspace: Dataspace(kind: .simple, dimensions: [0, 2])).serialized() == "[]")
+        #expect(throws: HDF5Error.self) { try JSONValue.shaped(six, dataspace: Dataspace(kind: .simple, dimensions: [4])) }
+    }
+
+    @Test func dtypeDescriptionsFollowTheContract() {
+        let int16 = DtypeDescription.numpy("<i2")
+        let description = DtypeDescription.compound([
+            .init(name: "a", dtype: .enumeration(base: int16, members: [.init(name: "A", value: .signed(-1))])),
+            .init(name: "b", dtype: .array(base: .variableLengthString, shape: [2, 3])),
+            .init(name: "c", dtype: .variableLength(base: .objectReference)),
+            .init(name: "d", dtype: .regionReference),
+        ])
+        #expect(description.json.serialized() == #"[["a",{"enum":"<i2","members":{"A":-1}}],["b",{"array":"vlen-str","shape":[2,3]}],["c",{"vlen":"ref"}],["d","regionref"]]"#)
+    }
+}
+
+/// A small deterministic generator (SplitMix64) so that a failing seed can be replayed.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
+        return mixed ^ (mixed >> 31)
+    }
+}
