@@ -204,8 +204,8 @@ public struct FractalHeap: Sendable, Equatable {
             table.maximumDirectBlockSize.nonzeroBitCount == 1,
             table.maximumDirectBlockSize >= table.startingBlockSize
         else {
-            throw invalid(
-                "block sizes \(table.startingBlockSize) to \(table.maximumDirectBlockSize) are not powers of two in order")
+            let sizes = "\(table.startingBlockSize) to \(table.maximumDirectBlockSize)"
+            throw invalid("block sizes \(sizes) are not powers of two in order")
         }
         guard table.maximumDirectBlockSize <= Limits.structureBytes else {
             throw HDF5Error.limitExceeded(
@@ -254,7 +254,8 @@ private struct ObjectReader {
         var cursor = ByteCursor(bytes: id, baseOffset: 0, structure: FractalHeap.idStructure)
         let first = try cursor.readUInt8()
         guard first >> 6 == 0 else {
-            throw HDF5Error.unknownVersion(structure: FractalHeap.idStructure, offset: heap.address, version: Int(first >> 6))
+            throw HDF5Error.unknownVersion(
+                structure: FractalHeap.idStructure, offset: heap.address, version: Int(first >> 6))
         }
         switch (first >> 4) & 0x03 {
         case 0:
@@ -295,7 +296,9 @@ private struct ObjectReader {
         let address: UInt64
         let length: UInt64
         if context.offsetSize + context.lengthSize <= Int(heap.heapIDLength) - 1 {
-            guard let direct = try cursor.readAddress(context) else { throw invalid("huge object address is undefined") }
+            guard let direct = try cursor.readAddress(context) else {
+                throw invalid("huge object address is undefined")
+            }
             address = direct
             length = try cursor.readLength(context)
         } else {
@@ -380,7 +383,8 @@ private struct ObjectReader {
             }
         }
         throw HDF5Error.limitExceeded(
-            structure: FractalHeap.indirectBlockStructure, offset: blockAddress, limit: "depth over \(Limits.treeDepth)")
+            structure: FractalHeap.indirectBlockStructure, offset: blockAddress,
+            limit: "depth over \(Limits.treeDepth)")
     }
 
     /// The object `[offset, offset + length)` of the heap, inside the direct block at `address`.
@@ -431,7 +435,8 @@ private struct ObjectReader {
         // At most 64 rows of at most 32,768 entries of at most 24 bytes: no overflow.
         let directEntries = directRows * width
         let indirectEntries = (rows - directRows) * width
-        let size = 5 + context.offsetSize + heap.heapOffsetSize + directEntries * context.offsetSize
+        let size =
+            5 + context.offsetSize + heap.heapOffsetSize + directEntries * context.offsetSize
             + indirectEntries * context.offsetSize + 4
         let structure = FractalHeap.indirectBlockStructure
         var cursor = try view.cursor(at: address, length: UInt64(size), structure: structure)
@@ -450,13 +455,14 @@ private struct ObjectReader {
         try cursor.expectSignature(signature)
         let version = try cursor.readUInt8()
         guard version == 0 else {
-            throw HDF5Error.unknownVersion(structure: cursor.structure, offset: cursor.baseOffset, version: Int(version))
+            throw HDF5Error.unknownVersion(
+                structure: cursor.structure, offset: cursor.baseOffset, version: Int(version))
         }
         let owner = try cursor.readAddress(heap.context)
         guard owner == heap.address else {
             throw HDF5Error.invalid(
                 structure: cursor.structure, offset: cursor.baseOffset,
-                reason: "block belongs to the heap at \(owner.map { hex($0) } ?? "undefined"), not \(hex(heap.address))")
+                reason: "block belongs to the heap at \(owner.map(hex) ?? "undefined"), not \(hex(heap.address))")
         }
         let found = try cursor.readUnsigned(width: heap.heapOffsetSize)
         guard found == blockOffset else {

@@ -69,7 +69,9 @@ public struct SharedMessageTable: Sendable, Equatable {
                 var cursor = try view.cursor(at: address, length: UInt64(size), structure: structure)
                 try Lookup3.verify(cursor.bytes, structure: structure, offset: address)
                 try cursor.expectSignature("SMLI")
-                return try (0..<Int(messageCount)).map { _ in try SharedMessageRecord(parsing: &cursor, context: context) }
+                return try (0..<Int(messageCount)).map { _ in
+                    try SharedMessageRecord(parsing: &cursor, context: context)
+                }
             case .bTree:
                 let tree = try BTreeV2Header.read(view: view, address: address, context: context)
                 guard tree.type == .sharedObjectHeaderMessage else {

@@ -8,7 +8,8 @@ import Testing
     /// property, so the script calls the bundled library): datatypes and dataspaces in a list
     /// (four messages), attributes in a version 2 B-tree (six attributes with distinct values).
     static func sharedMessagesFile() throws -> [UInt8] {
-        try StructureFixtures.generate("""
+        try StructureFixtures.generate(
+            """
             import ctypes, glob, os
             lib = ctypes.CDLL(glob.glob(os.path.dirname(h5py.__file__) + '/../h5py.libs/libhdf5-*.so*')[0])
             fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
@@ -27,7 +28,8 @@ import Testing
 
     /// The H5Tencode bytes of a NumPy type, less their two-byte header: a datatype message.
     static func datatypeMessage(_ dtype: String) throws -> [UInt8] {
-        let encoded: [UInt8] = try StructureFixtures.python("""
+        let encoded: [UInt8] = try StructureFixtures.python(
+            """
             import h5py, numpy as np, json
             print(json.dumps(list(h5py.h5t.py_create(np.dtype(\(StructureFixtures.quoted(dtype)))).encode())))
             """)
@@ -80,7 +82,9 @@ import Testing
         let address = try #require(StructureFixtures.signatures("SMTB", in: bytes).first)
         let table = try SharedMessageTable.read(
             view: view, address: address, indexCount: 2, context: StructureFixtures.context(bytes))
-        #expect(throws: HDF5Error.self) { try table.message(type: 11, heapID: Bytes([0, 0, 0, 0, 0, 0, 0, 0]), view: view) }
+        #expect(throws: HDF5Error.self) {
+            try table.message(type: 11, heapID: Bytes([0, 0, 0, 0, 0, 0, 0, 0]), view: view)
+        }
     }
 
     @Test func flippedBytesInTheTableAndListAreBadChecksums() throws {

@@ -35,6 +35,16 @@ enum StructureFixtures {
         return try JSONDecoder().decode(T.self, from: data)
     }
 
+    /// h5py's member names of the group at `group` in the conformance file `name`.
+    static func h5pyMemberNames(_ name: String, group: String) throws -> [String] {
+        try python(
+            """
+            import h5py, json
+            f = h5py.File(\(quoted(jhdfPath(name))), 'r')
+            print(json.dumps(list(f[\(quoted(group))].keys())))
+            """)
+    }
+
     /// Writes a file with h5py: `script` runs with `path` bound to a fresh temporary file name.
     /// Returns the file's bytes.
     static func generate(_ script: String) throws -> [UInt8] {
