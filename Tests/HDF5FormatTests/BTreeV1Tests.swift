@@ -40,6 +40,18 @@ import Testing
         #expect(members.values.allSatisfy { $0.scratchPad == .nothing && $0.objectHeaderAddress != nil })
     }
 
+    @Test func aGroupDecodesOverAPartialViewFetchingWhatItNeeds() throws {
+        guard let bytes = StructureFixtures.jhdf("test_large_group_earliest.hdf5") else { return }
+        let context = StructureFixtures.context(bytes)
+        let root = try StructureFixtures.rootEntry(bytes)
+        let whole = try Self.memberNames(StructureFixtures.view(bytes), root, context)
+        let (partial, fetches) = try StructureFixtures.decodeIncrementally(bytes) { view in
+            try Self.memberNames(view, root, context)
+        }
+        #expect(partial == whole)
+        #expect(fetches > 2)
+    }
+
     @Test func chunkRecordsMatchH5pyForEveryDataset() throws {
         let name = "test_chunked_datasets_earliest.hdf5"
         guard let bytes = StructureFixtures.jhdf(name) else { return }

@@ -46,6 +46,28 @@ import Testing
         #expect(try Self.linkName(heap.object(id: ids[0], view: view)) == names[0])
     }
 
+    @Test func decodingOverAPartialViewAsksForExactlyTheBytesItNeeds() throws {
+        let name = "test_large_group_latest.hdf5"
+        guard let bytes = StructureFixtures.jhdf(name) else { return }
+        let context = StructureFixtures.context(bytes)
+        let heapAddress = try #require(StructureFixtures.signatures("FRHP", in: bytes).first)
+        let treeAddress = try #require(StructureFixtures.signatures("BTHD", in: bytes).first)
+        let (names, fetches) = try StructureFixtures.decodeIncrementally(bytes) { view in
+            let heap = try FractalHeap.read(view: view, address: heapAddress, context: context)
+            let tree = try BTreeV2Header.read(view: view, address: treeAddress, context: context)
+            let ids = try tree.records(view: view).map { try LinkNameRecord(parsing: $0).heapID }
+            return try heap.objects(ids: ids, view: view).map(Self.linkName)
+        }
+        #expect(Set(names) == Set(try StructureFixtures.h5pyMemberNames(name, group: "large_group")))
+        // At most one fetch per structure (two for the heap header, whose first bytes give its
+        // size): fetched bytes are never asked for again.
+        let structures = ["FRHP", "FHIB", "FHDB", "BTHD", "BTIN", "BTLF"].reduce(0) {
+            $0 + StructureFixtures.signatures($1, in: bytes).count
+        }
+        #expect(fetches > 10)
+        #expect(fetches <= structures + 1)
+    }
+
     @Test func aHugeAttributeIsFoundThroughTheHugeObjectsTree() throws {
         let name = "test_large_attribute.hdf5"
         guard let bytes = StructureFixtures.jhdf(name) else { return }
