@@ -55,7 +55,8 @@ public enum BTreeV1 {
             try header.expectSignature("TREE")
             let typeNumber = try header.readUInt8()
             guard let type = NodeType(rawValue: typeNumber) else {
-                throw HDF5Error.invalid(structure: structure, offset: address, reason: "unknown node type \(typeNumber)")
+                throw HDF5Error.invalid(
+                    structure: structure, offset: address, reason: "unknown node type \(typeNumber)")
             }
             let level = Int(try header.readUInt8())
             let entriesUsed = Int(try header.readUInt16())
@@ -89,7 +90,9 @@ public enum BTreeV1 {
 
     /// The symbol table entries of a version 1 group whose B-tree is at `address`, in the
     /// order of their names: the whole tree is walked and every symbol table node read.
-    public static func groupEntries(view: FileView, address: UInt64, context: FormatContext) throws -> [SymbolTableEntry] {
+    public static func groupEntries(view: FileView, address: UInt64, context: FormatContext) throws
+        -> [SymbolTableEntry]
+    {
         var entries: [SymbolTableEntry] = []
         var symbolTableNodes: Set<UInt64> = []
         try walk(view: view, address: address, context: context, type: .group, keySize: context.lengthSize) { leaf in

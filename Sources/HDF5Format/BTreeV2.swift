@@ -144,7 +144,8 @@ public struct BTreeV2Header: Sendable, Equatable {
         let rootRecordCount = try cursor.readUInt16()
         let total = try cursor.readLength(context)
         guard Int(depth) < Limits.treeDepth else {
-            throw HDF5Error.limitExceeded(structure: structure, offset: address, limit: "depth \(depth) over \(Limits.treeDepth)")
+            throw HDF5Error.limitExceeded(
+                structure: structure, offset: address, limit: "depth \(depth) over \(Limits.treeDepth)")
         }
         guard UInt64(nodeSize) <= Limits.structureBytes else {
             throw HDF5Error.limitExceeded(structure: structure, offset: address, limit: "node size \(nodeSize)")
@@ -169,7 +170,9 @@ public struct BTreeV2Header: Sendable, Equatable {
                 reason: "node size \(nodeSize) holds no record of \(recordSize) bytes")
         }
         let leafMaximum = (nodeSize - UInt64(nodePrefixSize)) / recordSize
-        var levels = [Level(maximumRecords: leafMaximum, cumulativeMaximumRecords: leafMaximum, cumulativeMaximumRecordsSize: 0)]
+        var levels = [
+            Level(maximumRecords: leafMaximum, cumulativeMaximumRecords: leafMaximum, cumulativeMaximumRecordsSize: 0)
+        ]
         // Leaves hold the most records of any node, so this width fits every node's count.
         let childRecordCountSize = encodedSize(leafMaximum)
         for _ in stride(from: 1, through: depth, by: 1) {
@@ -181,14 +184,17 @@ public struct BTreeV2Header: Sendable, Equatable {
                     reason: "node size \(nodeSize) holds no internal record at depth \(levels.count)")
             }
             let maximum = (nodeSize - UInt64(nodePrefixSize) - pointerSize) / (recordSize + pointerSize)
-            let (product, productOverflow) = (maximum + 1).multipliedReportingOverflow(by: below.cumulativeMaximumRecords)
+            let (product, productOverflow) = (maximum + 1).multipliedReportingOverflow(
+                by: below.cumulativeMaximumRecords)
             let (cumulative, sumOverflow) = product.addingReportingOverflow(maximum)
             guard !productOverflow, !sumOverflow else {
-                throw HDF5Error.invalid(structure: structure, offset: address, reason: "tree too deep to count its records")
+                throw HDF5Error.invalid(
+                    structure: structure, offset: address, reason: "tree too deep to count its records")
             }
             levels.append(
-                Level(maximumRecords: maximum, cumulativeMaximumRecords: cumulative,
-                      cumulativeMaximumRecordsSize: encodedSize(cumulative)))
+                Level(
+                    maximumRecords: maximum, cumulativeMaximumRecords: cumulative,
+                    cumulativeMaximumRecordsSize: encodedSize(cumulative)))
         }
         return (levels, childRecordCountSize)
     }
@@ -197,6 +203,12 @@ public struct BTreeV2Header: Sendable, Equatable {
     static func encodedSize(_ limit: UInt64) -> Int {
         let log2 = limit == 0 ? 0 : 63 - limit.leadingZeroBitCount
         return log2 / 8 + 1
+    }
+
+    /// Bytes of one child pointer in an internal node at `depth` (1 or more): the address, the
+    /// child's record count, and (at depth 2 and above) the count of everything under the child.
+    func childPointerSize(depth: Int) -> Int {
+        context.offsetSize + childRecordCountSize + levels[depth - 1].cumulativeMaximumRecordsSize
     }
 
     /// Every record of the tree, in key order (a depth-first walk), each node's checksum verified.
@@ -257,9 +269,8 @@ public struct BTreeV2Header: Sendable, Equatable {
             // Capacities are below the node size, itself bounded, so none of this overflows.
             let count = Int(pointer.recordCount)
             let recordSize = Int(header.recordSize)
-            let pointerSize = isLeaf ? 0 : header.context.offsetSize + header.childRecordCountSize
-                + header.levels[depth - 1].cumulativeMaximumRecordsSize
-            let usedSize = 6 + count * recordSize + (isLeaf ? 0 : (count + 1) * pointerSize) + 4
+            let pointers = isLeaf ? 0 : (count + 1) * header.childPointerSize(depth: depth)
+            let usedSize = 6 + count * recordSize + pointers + 4
             var cursor = try view.cursor(at: pointer.address, length: UInt64(usedSize), structure: structure)
             try Lookup3.verify(cursor.bytes, structure: structure, offset: pointer.address)
             try cursor.expectSignature(isLeaf ? "BTLF" : "BTIN")
@@ -290,7 +301,8 @@ public struct BTreeV2Header: Sendable, Equatable {
                     throw cursor.invalid("child node address is undefined")
                 }
                 let recordCount = try cursor.readUnsigned(width: header.childRecordCountSize)
-                let total = depth > 1
+                let total =
+                    depth > 1
                     ? try cursor.readUnsigned(width: header.levels[depth - 1].cumulativeMaximumRecordsSize)
                     : recordCount
                 children.append(ChildPointer(address: address, recordCount: recordCount, totalRecordCount: total))

@@ -44,9 +44,11 @@ public struct HugeObjectRecord: Sendable, Equatable {
         let indirect = type == .indirectlyAccessedHugeObject || type == .indirectlyAccessedFilteredHugeObject
         guard indirect || type == .directlyAccessedHugeObject || type == .directlyAccessedFilteredHugeObject else {
             throw HDF5Error.invalid(
-                structure: Self.structure, offset: record.offset, reason: "record type \(type.rawValue) is not a huge object")
+                structure: Self.structure, offset: record.offset,
+                reason: "record type \(type.rawValue) is not a huge object")
         }
-        let size = context.offsetSize + context.lengthSize * (1 + (filtered ? 1 : 0) + (indirect ? 1 : 0))
+        let size =
+            context.offsetSize + context.lengthSize * (1 + (filtered ? 1 : 0) + (indirect ? 1 : 0))
             + (filtered ? 4 : 0)
         var cursor = try record.cursor(expecting: size, Self.structure)
         guard let address = try cursor.readAddress(context) else { throw cursor.invalid("undefined object address") }

@@ -33,14 +33,23 @@ import Testing
         #expect(Array(root.keys) == ["large_group"])
         let group = try #require(root["large_group"])
         let members = try Self.memberNames(view, group, context)
-        let expected: [String] = try StructureFixtures.python("""
-            import h5py, json
-            print(json.dumps(list(h5py.File(\(StructureFixtures.quoted(StructureFixtures.jhdfPath(name))), 'r')['large_group'].keys())))
-            """)
+        let expected: [String] = try StructureFixtures.h5pyMemberNames(name, group: "large_group")
         #expect(members.count == 1000)
         #expect(Set(members.keys) == Set(expected))
         // Datasets are not groups: nothing cached, and a defined object header.
         #expect(members.values.allSatisfy { $0.scratchPad == .nothing && $0.objectHeaderAddress != nil })
+    }
+
+    @Test func aGroupDecodesOverAPartialViewFetchingWhatItNeeds() throws {
+        guard let bytes = StructureFixtures.jhdf("test_large_group_earliest.hdf5") else { return }
+        let context = StructureFixtures.context(bytes)
+        let root = try StructureFixtures.rootEntry(bytes)
+        let whole = try Self.memberNames(StructureFixtures.view(bytes), root, context)
+        let (partial, fetches) = try StructureFixtures.decodeIncrementally(bytes) { view in
+            try Self.memberNames(view, root, context)
+        }
+        #expect(partial == whole)
+        #expect(fetches > 2)
     }
 
     @Test func chunkRecordsMatchH5pyForEveryDataset() throws {
@@ -54,7 +63,8 @@ import Testing
             let chunks: [[UInt64]]
         }
         // Each chunk as [size, filter mask, address, offsets...].
-        let datasets: [Dataset] = try StructureFixtures.python("""
+        let datasets: [Dataset] = try StructureFixtures.python(
+            """
             import h5py, json
             f = h5py.File(\(StructureFixtures.quoted(StructureFixtures.jhdfPath(name))), 'r')
             out = []
@@ -129,8 +139,10 @@ import Testing
     @Test func aBadSignatureAndATruncatedNodeAreErrors() throws {
         var bytes = Self.groupLeaf(child: 0)
         bytes[0] = UInt8(ascii: "X")
-        #expect(throws: HDF5Error.badSignature(
-            structure: "version 1 B-tree node", offset: 0, expected: "TREE", found: "XREE")) {
+        #expect(
+            throws: HDF5Error.badSignature(
+                structure: "version 1 B-tree node", offset: 0, expected: "TREE", found: "XREE")
+        ) {
             try BTreeV1.groupEntries(view: StructureFixtures.view(bytes), address: 0, context: Self.context)
         }
         let truncated = Array(Self.groupLeaf(child: 0).dropLast(4))
@@ -141,9 +153,12 @@ import Testing
 
     @Test func aTreeOfTheWrongTypeIsRejected() throws {
         let bytes = Self.groupLeaf(child: 0) + [UInt8](repeating: 0, count: 64)
-        #expect(throws: HDF5Error.invalid(
-            structure: "version 1 B-tree node", offset: 0, reason: "node type 0 in a tree of type 1")) {
-            try BTreeV1.chunkRecords(view: StructureFixtures.view(bytes), address: 0, context: Self.context, dimensionality: 1)
+        #expect(
+            throws: HDF5Error.invalid(
+                structure: "version 1 B-tree node", offset: 0, reason: "node type 0 in a tree of type 1")
+        ) {
+            try BTreeV1.chunkRecords(
+                view: StructureFixtures.view(bytes), address: 0, context: Self.context, dimensionality: 1)
         }
     }
 }

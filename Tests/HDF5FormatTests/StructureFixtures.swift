@@ -19,6 +19,21 @@ enum StructureFixtures {
     /// A view of a whole file held in memory.
     static func view(_ bytes: [UInt8]) -> FileView { FileView(wholeFile: Bytes(bytes)) }
 
+    /// Runs `decode` the way the planner does: over a view that starts empty, adding exactly the
+    /// range each `BytesNeeded` asks for. Returns the result and the number of fetches.
+    static func decodeIncrementally<T>(_ bytes: [UInt8], _ decode: (FileView) throws -> T) throws -> (T, Int) {
+        var view = FileView(fileSize: UInt64(bytes.count))
+        for fetches in 0..<10_000 {
+            do {
+                return (try decode(view), fetches)
+            } catch let needed as BytesNeeded {
+                let start = Int(needed.range.offset)
+                view.insert(Bytes(Array(bytes[start..<start + Int(needed.range.length)])), at: needed.range.offset)
+            }
+        }
+        throw FixtureError.tooManyFetches
+    }
+
     /// Runs a python3 script (h5py and numpy available) and decodes its standard output as JSON.
     static func python<T: Decodable>(_ script: String, as type: T.Type = T.self) throws -> T {
         let process = Process()
@@ -33,6 +48,16 @@ enum StructureFixtures {
             throw FixtureError.pythonFailed(status: process.terminationStatus)
         }
         return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// h5py's member names of the group at `group` in the conformance file `name`.
+    static func h5pyMemberNames(_ name: String, group: String) throws -> [String] {
+        try python(
+            """
+            import h5py, json
+            f = h5py.File(\(quoted(jhdfPath(name))), 'r')
+            print(json.dumps(list(f[\(quoted(group))].keys())))
+            """)
     }
 
     /// Writes a file with h5py: `script` runs with `path` bound to a fresh temporary file name.
@@ -81,5 +106,6 @@ enum StructureFixtures {
     enum FixtureError: Error {
         case pythonFailed(status: Int32)
         case missingOutput
+        case tooManyFetches
     }
 }
