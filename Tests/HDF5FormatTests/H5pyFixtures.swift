@@ -22,9 +22,8 @@ struct H5pyFixtures: Sendable {
         /// Offset, byte size and element count of the contiguous data, when there is some.
         var data: (offset: UInt64, size: UInt64, count: Int)?
         var values: [String] = []
-
-        var libver: String { String(name.prefix { $0 != "/" }) }
-        var shortName: String { String(name.drop { $0 != "/" }.dropFirst()) }
+        /// The key of the file holding the dataset in `files`.
+        var file = ""
     }
 
     var files: [String: String] = [:]
@@ -34,8 +33,8 @@ struct H5pyFixtures: Sendable {
     static let shared: H5pyFixtures? = try? generate()
 
     /// Loads a generated file as a view of the whole file.
-    func view(libver: String) throws -> FileView {
-        let path = try #require(files[libver])
+    func view(file: String) throws -> FileView {
+        let path = try #require(files[file])
         return FileView(wholeFile: Bytes(Array(try Data(contentsOf: URL(fileURLWithPath: path)))))
     }
 
@@ -48,7 +47,9 @@ struct H5pyFixtures: Sendable {
     static func generate() throws -> H5pyFixtures {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("h5py-datatypes-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let output = try runPython(script, arguments: [directory.path])
+        let conformance = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent("../shared/testdata").standardized.path
+        let output = try runPython(script, arguments: [directory.path, conformance])
         var fixtures = H5pyFixtures()
         for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
@@ -59,6 +60,7 @@ struct H5pyFixtures: Sendable {
                 let fields = rest.split(separator: " ", maxSplits: 1).map(String.init)
                 fixtures.files[fields[0]] = fields[1]
             case "dataset": fixtures.datasets.append(Dataset(name: rest))
+            case "in": fixtures.datasets[fixtures.datasets.count - 1].file = rest
             case "datatype": fixtures.datasets[fixtures.datasets.count - 1].datatypeMessage = hexBytes(rest)
             case "dataspace": fixtures.datasets[fixtures.datasets.count - 1].dataspaceMessage = hexBytes(rest)
             case "shape": fixtures.datasets[fixtures.datasets.count - 1].shape = rest
@@ -84,14 +86,14 @@ out_dir = sys.argv[1]
 def u(data, p, n): return int.from_bytes(data[p:p+n], 'little')
 
 def header_messages(data, addr):
-    """(type, body) of every message of the object header at addr (versions 1 and 2)."""
+    """(type, flags, body) of every message of the object header at addr (versions 1 and 2)."""
     msgs = []
     if data[addr:addr+4] == b'OHDR':
         flags = data[addr+5]; p = addr + 6
         if flags & 0x20: p += 16
         if flags & 0x10: p += 4
         width = 1 << (flags & 3); size = u(data, p, width); p += width
-        blocks = [(p, p + size - 4, 0)]
+        blocks = [(p, p + size, 0)]
         while blocks:
             p, end, _ = blocks.pop(0)
             while p + 4 <= end:
@@ -100,16 +102,16 @@ def header_messages(data, addr):
                 body = data[p:p+n]; p += n
                 if t == 0x10:
                     a = u(body, 0, 8); l = u(body, 8, 8); blocks.append((a + 4, a + l - 4, 0))
-                msgs.append((t, body))
+                msgs.append((t, fl, body))
     else:
         count = u(data, addr+2, 2); size = u(data, addr+8, 4)
         blocks = [(addr+16, addr+16+size)]
         while blocks:
             p, end = blocks.pop(0)
             while p + 8 <= end:
-                t = u(data, p, 2); n = u(data, p+2, 2); body = data[p+8:p+8+n]; p += 8 + n
+                t = u(data, p, 2); n = u(data, p+2, 2); fl = data[p+4]; body = data[p+8:p+8+n]; p += 8 + n
                 if t == 0x10: blocks.append((u(body, 0, 8), u(body, 0, 8) + u(body, 8, 8)))
-                msgs.append((t, body))
+                msgs.append((t, fl, body))
     return msgs
 
 def leaf_float(x):
@@ -122,6 +124,8 @@ def flatten(f, x, path, out):
         out.append(f'{path}=rr:{addr_of(f, x)}')
     elif isinstance(x, h5py.Reference):
         out.append(f'{path}=r:{addr_of(f, x)}')
+    elif isinstance(x, (np.datetime64, np.timedelta64)):
+        out.append(f'{path}=i:{int(x.astype(np.int64))}')
     elif isinstance(x, np.ndarray):
         for i, v in enumerate(x): flatten(f, v, f'{path}[{i}]', out)
     elif isinstance(x, np.void) and x.dtype.names:
@@ -270,33 +274,76 @@ try:
 except (OSError, AttributeError, ValueError, AssertionError):
     pass  # A libhdf5 without revised references, or not found: those tests skip.
 
+def report(key, f, data, name, obj, expected):
+    """Prints what the tests compare for one dataset: its messages, h5py's view of it."""
+    messages = header_messages(data, h5py.h5o.get_info(obj.id).addr)
+    datatype = next(m for m in messages if m[0] == 3)
+    if datatype[1] & 0x02:
+        return  # A shared (committed) datatype: the message is a reference to it.
+    print(f'dataset {key}/{name}')
+    print(f'in {key}')
+    print('datatype ' + datatype[2].hex())
+    print('dataspace ' + next(b for t, _, b in messages if t == 1).hex())
+    try:
+        print('dtype ' + json.dumps(describe(obj.dtype), separators=(',', ':')))
+    except TypeError:
+        print('dtype unsupported')  # h5py has no dtype for revised references.
+    print('shape ' + json.dumps(obj.shape if obj.shape is not None else None))
+    print('maxshape ' + json.dumps(obj.maxshape))
+    offset = obj.id.get_offset()
+    if offset is None or obj.shape is None or obj.chunks is not None or obj.size > 10000:
+        return
+    out = expected.get(name)
+    if out is None:
+        out = []
+        try:
+            values = obj[()]
+        except OSError:
+            return  # No conversion h5py knows (a tagged opaque type, for one).
+        # One row per element, whatever the dataset's rank; array-type elements keep their shape.
+        rows = [values] if obj.shape == () else values.reshape((obj.size,) + values.shape[len(obj.shape):])
+        for i, v in enumerate(rows):
+            flatten(f, v, f'[{i}]', out)
+    print(f'data {offset} {obj.id.get_storage_size()} {obj.size}')
+    for line in out: print('value ' + line)
+
 for libver, path, expected in files:
     data = open(path, 'rb').read()
     print(f'file {libver} {path}')
     with h5py.File(path, 'r') as f:
         for name in f:
-            obj = f[name]
-            if not isinstance(obj, h5py.Dataset): continue
-            print(f'dataset {libver}/{name}')
-            messages = header_messages(data, h5py.h5o.get_info(obj.id).addr)
-            print('datatype ' + next(b for t, b in messages if t == 3).hex())
-            print('dataspace ' + next(b for t, b in messages if t == 1).hex())
-            try:
-                print('dtype ' + json.dumps(describe(obj.dtype), separators=(',', ':')))
-            except TypeError:
-                print('dtype unsupported')  # h5py has no dtype for revised references.
-            print('shape ' + json.dumps(obj.shape if obj.shape is not None else None))
-            print('maxshape ' + json.dumps(obj.maxshape))
-            offset = obj.id.get_offset()
-            if offset is not None and obj.shape is not None and obj.chunks is None and name != 'opaque_tagged':
-                print(f'data {offset} {obj.id.get_storage_size()} {obj.size}')
-                out = expected.get(name)
-                if out is None:
-                    out = []
-                    values = obj[()]
-                    for i, v in enumerate(np.atleast_1d(values) if obj.shape == () else values):
-                        flatten(f, v, f'[{i}]', out)
-                for line in out: print('value ' + line)
+            if isinstance(f[name], h5py.Dataset):
+                report(libver, f, data, name, f[name], expected)
+
+# The shared conformance files (other readers' test suites), where present: every dataset in a
+# file whose superblock is at offset 0 with 8-byte offsets and lengths, as far as h5py reads it.
+conformance = sys.argv[2] if len(sys.argv) > 2 else None
+for directory, _, names in (os.walk(conformance) if conformance and os.path.isdir(conformance) else []):
+    for file_name in sorted(names):
+        path = os.path.join(directory, file_name)
+        data = open(path, 'rb').read()
+        if not data.startswith(b'\x89HDF\r\n\x1a\n'):
+            continue
+        sizes = (data[13], data[14]) if data[8] in (0, 1) else (data[9], data[10])
+        if sizes != (8, 8):
+            continue
+        key = 'conformance/' + os.path.relpath(path, conformance)
+        print(f'file {key} {path}')
+        try:
+            f = h5py.File(path, 'r')
+        except OSError:
+            continue
+        def visit(name, obj):
+            if isinstance(obj, h5py.Dataset):
+                try:
+                    report(key, f, data, name, obj, {})
+                except (OSError, TypeError, ValueError, KeyError, StopIteration):
+                    pass
+        try:
+            f.visititems(visit)
+        except (OSError, RuntimeError):
+            pass
+        f.close()
 """#
 }
 

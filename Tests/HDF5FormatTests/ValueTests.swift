@@ -49,9 +49,9 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
     @Test func everyH5pyDatasetDecodesToWhatH5pyReads() throws {
         let fixtures = try #require(H5pyFixtures.shared)
         var compared = 0
-        for libver in fixtures.files.keys.sorted() {
-            let view = try fixtures.view(libver: libver)
-            for dataset in fixtures.datasets where dataset.libver == libver && dataset.data != nil {
+        for file in fixtures.files.keys.sorted() {
+            let view = try fixtures.view(file: file)
+            for dataset in fixtures.datasets where dataset.file == file && dataset.data != nil {
                 var lines: [String] = []
                 for (index, value) in try decode(dataset, view: view).enumerated() {
                     flatten(value, path: "[\(index)]", into: &lines)
@@ -65,7 +65,7 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
 
     @Test func valuesKeepTheirPrecision() throws {
         let fixtures = try #require(H5pyFixtures.shared)
-        let view = try fixtures.view(libver: "earliest")
+        let view = try fixtures.view(file: "earliest")
         #expect(try decode(try fixtures.dataset("earliest/f4"), view: view).first == .float32(0.1))
         #expect(try decode(try fixtures.dataset("earliest/f2be"), view: view).first == .float16(0.1))
         #expect(try decode(try fixtures.dataset("earliest/f8be"), view: view).first == .float64(0.1))
@@ -84,7 +84,7 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
     @Test func revisedReferencesResolveThroughTheGlobalHeap() throws {
         let fixtures = try #require(H5pyFixtures.shared)
         try #require(fixtures.files["revised"] != nil, "this libhdf5 could not write revised references")
-        let view = try fixtures.view(libver: "revised")
+        let view = try fixtures.view(file: "revised")
         let values = try decode(try fixtures.dataset("revised/region2"), view: view)
         guard case .regionReference(let target, let selection) = values[0] else { Issue.record("\(values)"); return }
         #expect(target != nil && !selection.isEmpty)
@@ -94,7 +94,7 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
 
     @Test func regionReferencesKeepTheirSelection() throws {
         let fixtures = try #require(H5pyFixtures.shared)
-        let view = try fixtures.view(libver: "earliest")
+        let view = try fixtures.view(file: "earliest")
         let values = try decode(try fixtures.dataset("earliest/regionrefs"), view: view)
         guard case .regionReference(let target, let selection) = values[0] else { Issue.record("\(values)"); return }
         #expect(target != nil && !selection.isEmpty)
@@ -124,7 +124,7 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
 
     @Test func truncatedDataAndAbsurdCountsThrow() throws {
         let fixtures = try #require(H5pyFixtures.shared)
-        let view = try fixtures.view(libver: "earliest")
+        let view = try fixtures.view(file: "earliest")
         let decoder = ValueDecoder(view: view, context: context)
         let int32 = Datatype(size: 4, version: 1, kind: .fixedPoint(
             FixedPointType(byteOrder: .littleEndian, isSigned: true, bitOffset: 0, bitPrecision: 32)))

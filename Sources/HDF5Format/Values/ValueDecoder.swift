@@ -87,8 +87,8 @@ private struct Decoding {
             throw unsupported(offset, "time datatype values")
         case .string(let type):
             return .string(decodeText(type.characters(element.array)))
-        case .opaque:
-            return .opaque(element.array)
+        case .opaque(let opaque):
+            return opaqueValue(opaque, element.array)
         case .compound(let compound) where compound.isComplexPair:
             let parts = try compound.members.map { member in
                 try value(
@@ -126,6 +126,20 @@ private struct Decoding {
             }
             let parts = try elements(of: complex.base, count: 2, in: element, offset: offset)
             return .complex(real: parts[0], imaginary: parts[1])
+        }
+    }
+
+    /// An opaque element: its bytes, or for the NumPy types h5py stores as opaque, the value
+    /// h5py reads: a byte string's text, a `datetime64` or `timedelta64` count of its units.
+    func opaqueValue(_ type: OpaqueType, _ bytes: [UInt8]) -> Value {
+        switch type.numpyType {
+        case "|S\(bytes.count)"?:
+            return .string(decodeText(StringType(padding: .nullPad, characterSet: .ascii).characters(bytes)))
+        case let numpy? where bytes.count == 8 && ["<M8", "<m8", ">M8", ">m8"].contains(numpy.prefix(3)):
+            let raw = Bytes(bytes).integer(at: 0, width: 8, order: numpy.hasPrefix(">") ? .bigEndian : .littleEndian)
+            return .signed(Int64(bitPattern: raw ?? 0))
+        default:
+            return .opaque(bytes)
         }
     }
 
