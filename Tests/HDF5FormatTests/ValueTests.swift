@@ -167,8 +167,8 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
     @Test func objectsAreFoundByIndexWithoutTheirPadding() throws {
         let view = FileView(wholeFile: Bytes(collection([(1, Array("hello".utf8)), (7, [1, 2, 3, 4, 5, 6, 7, 8, 9])])))
         let heap = try GlobalHeapCollection.read(view: view, address: 0, context: context)
-        #expect(try heap.object(index: 1).array == Array("hello".utf8))
-        #expect(try heap.object(index: 7).array == [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        #expect(try heap.object(index: 1).data.array == Array("hello".utf8))
+        #expect(try heap.object(index: 7).data.array == [1, 2, 3, 4, 5, 6, 7, 8, 9])
         #expect(throws: HDF5Error.self) { try heap.object(index: 2) }
         #expect(throws: HDF5Error.self) { try heap.object(index: 0x1_0001) }
     }

@@ -219,7 +219,7 @@ private struct Decoding {
         return absolute
     }
 
-    mutating func heapObject(_ id: (address: UInt64, index: UInt32)) throws -> Bytes {
+    mutating func heapObject(_ id: (address: UInt64, index: UInt32)) throws -> GlobalHeapCollection.Object {
         try collection(at: id.address).object(index: id.index)
     }
 
@@ -233,8 +233,8 @@ private struct Decoding {
         var bytesOffset = offset
         if let id {
             let object = try heapObject(id)
-            bytes = object
-            bytesOffset = (try collection(at: id.address).objects[UInt16(truncatingIfNeeded: id.index)]?.offset) ?? offset
+            bytes = object.data
+            bytesOffset = object.offset
         } else if length != 0 {
             throw invalid(offset, "variable-length element of \(length) items has a null heap ID")
         }
@@ -260,7 +260,7 @@ private struct Decoding {
         case .datasetRegion:
             guard let id = try readHeapID(&cursor) else { return .regionReference(target: nil, selection: []) }
             let object = try heapObject(id)
-            var region = ByteCursor(bytes: object, baseOffset: id.address, structure: "dataset region reference")
+            var region = ByteCursor(bytes: object.data, baseOffset: object.offset, structure: "dataset region reference")
             let target = try readNullableAddress(&region)
             return .regionReference(target: target, selection: try region.readBytes(region.remaining).array)
         case .revisedObject, .revisedDatasetRegion, .revisedAttribute:
@@ -289,7 +289,8 @@ private struct Decoding {
         }
         _ = try cursor.readUInt32()  // The encoding's size; the heap object carries its own.
         guard let id = try readHeapID(&cursor) else { return Self.nullReference(storedKind) }
-        var encoding = ByteCursor(bytes: try heapObject(id), baseOffset: id.address, structure: "revised reference")
+        let object = try heapObject(id)
+        var encoding = ByteCursor(bytes: object.data, baseOffset: object.offset, structure: "revised reference")
         let target = try readToken(&encoding, offset: offset)
         if storedKind == .revisedAttribute {
             let length = Int(try encoding.readUInt16())
@@ -331,6 +332,7 @@ extension FixedPointType {
     /// offset for the precision, sign-extended when signed (as libhdf5's conversions do).
     func value(of raw: UInt64) -> Value {
         let precision = UInt64(min(bitPrecision, 64))
+        guard precision > 0 else { return isSigned ? .signed(0) : .unsigned(0) }
         let shifted = bitOffset >= 64 ? 0 : raw >> UInt64(bitOffset)
         let mask = precision >= 64 ? UInt64.max : (1 << precision) - 1
         let bits = shifted & mask
