@@ -28,6 +28,29 @@ import Testing
         #expect(Value.float16(-.infinity).json(path: noPath) == .string("-Infinity"))
     }
 
+    @Test func halfPrecisionFloatsUseTheFewestDigitsThatReadBack() {
+        let noPath: (UInt64) -> String? = { _ in nil }
+        // NumPy's str() of these float16 values has the same digits.
+        #expect(Value.float16(65504).json(path: noPath) == .float("65500.0"))
+        #expect(Value.float16(4112).json(path: noPath) == .float("4110.0"))
+        #expect(Value.float16(2048).json(path: noPath) == .float("2048.0"))
+        #expect(Value.float16(0.3333).json(path: noPath) == .float("0.3333"))
+        #expect(Value.float16(6e-8).json(path: noPath) == .float("6e-08"))
+        var failures: [String] = []
+        for bits in UInt16.min...UInt16.max {
+            let value = Float16(bitPattern: bits)
+            guard value.isFinite, case .float(let text) = Value.float16(value).json(path: noPath) else { continue }
+            let digits = text.split(separator: "e")[0].filter(\.isNumber).drop { $0 == "0" }.reversed().drop { $0 == "0" }.count
+            // No text with fewer significant digits reads back to the value.
+            let shorter = (1..<max(digits, 1)).contains { count in
+                [String(format: count, value, rounding: .down), String(format: count, value, rounding: .up)]
+                    .contains { Float16($0) == value }
+            }
+            if !isJSONNumber(text) || Float16(text) != value || shorter { failures.append("\(bits): \(text)") }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+    }
+
     @Test func everyFormattedFloatIsValidJSONThatReadsBack() {
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
@@ -116,6 +139,22 @@ import Testing
             .init(name: "d", dtype: .regionReference),
         ])
         #expect(description.json.serialized() == #"[["a",{"enum":"<i2","members":{"A":-1}}],["b",{"array":"vlen-str","shape":[2,3]}],["c",{"vlen":"ref"}],["d","regionref"]]"#)
+    }
+}
+
+extension String {
+    /// `value` to `digits` significant digits, rounded toward zero (`.down`) or away (`.up`),
+    /// as `d.ddde±x`; computed from the exact decimal expansion of the value.
+    init(format digits: Int, _ value: Float16, rounding: FloatingPointRoundingRule) {
+        let magnitude = abs(Double(value))
+        var exponent = 0
+        var scaled = magnitude
+        while scaled >= 10 { scaled /= 10; exponent += 1 }
+        while scaled < 1, scaled > 0 { scaled *= 10; exponent -= 1 }
+        var power = 1.0
+        for _ in 1..<digits { power *= 10 }
+        let kept = (scaled * power).rounded(rounding == .up ? .awayFromZero : .towardZero)
+        self = (value < 0 ? "-" : "") + "\(Int(kept))e\(exponent - digits + 1)"
     }
 }
 
