@@ -45,7 +45,8 @@ public struct GlobalHeapCollection: Sendable {
         let collectionSize = try header.readLength(context)
         guard collectionSize >= UInt64(headerSize) else {
             throw HDF5Error.invalid(
-                structure: structure, offset: address, reason: "collection size \(collectionSize) is below its header's")
+                structure: structure, offset: address, reason: "collection size \(collectionSize) is below its header's"
+            )
         }
         guard collectionSize <= Limits.structureBytes else {
             throw HDF5Error.limitExceeded(

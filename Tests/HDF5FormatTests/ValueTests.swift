@@ -6,8 +6,10 @@ import Testing
 /// `value` as the fixture script's `path=leaf` lines.
 func flatten(_ value: Value, path: String, into lines: inout [String]) {
     func float(_ number: Double) -> String {
-        number.isNaN ? "f:nan" : "f:" + String(repeating: "0", count: 16 - String(number.bitPattern, radix: 16).count)
-            + String(number.bitPattern, radix: 16)
+        number.isNaN
+            ? "f:nan"
+            : "f:" + String(repeating: "0", count: 16 - String(number.bitPattern, radix: 16).count)
+                + String(number.bitPattern, radix: 16)
     }
     func hex(_ bytes: [UInt8]) -> String {
         bytes.map { String(repeating: "0", count: $0 < 16 ? 1 : 0) + String($0, radix: 16) }.joined()
@@ -30,7 +32,8 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
         flatten(imaginary, path: "\(path).im", into: &lines)
     case .objectReference(let target): lines.append("\(path)=r:\(target.map(String.init) ?? "null")")
     case .regionReference(let target, _): lines.append("\(path)=rr:\(target.map(String.init) ?? "null")")
-    case .attributeReference(let target, let name): lines.append("\(path)=ar:\(target.map(String.init) ?? "null"):\(name)")
+    case .attributeReference(let target, let name):
+        lines.append("\(path)=ar:\(target.map(String.init) ?? "null"):\(name)")
     }
 }
 
@@ -72,13 +75,19 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
         #expect(try decode(try fixtures.dataset("earliest/bool"), view: view) == [.boolean(true), .boolean(false)])
         #expect(try decode(try fixtures.dataset("earliest/enum"), view: view) == [.signed(-1), .signed(5)])
         #expect(try decode(try fixtures.dataset("earliest/u8"), view: view) == [.unsigned(.max), .unsigned(0)])
-        #expect(try decode(try fixtures.dataset("earliest/fixed_ascii"), view: view)
-            == [.string("ab"), .string("abcde"), .string("a\u{0}b"), .string("")])
-        #expect(try decode(try fixtures.dataset("earliest/fixed_utf8"), view: view)
-            == [.string("é"), .string("ü£"), .string("ÿ")])
-        #expect(try decode(try fixtures.dataset("earliest/fixed_spacepad"), view: view) == [.string("ab"), .string("abcdef")])
-        #expect(try decode(try fixtures.dataset("earliest/fixed_nullterm"), view: view)
-            == [.string("abcde"), .string("a"), .string("a b  ")])
+        #expect(
+            try decode(try fixtures.dataset("earliest/fixed_ascii"), view: view)
+                == [.string("ab"), .string("abcde"), .string("a\u{0}b"), .string("")])
+        #expect(
+            try decode(try fixtures.dataset("earliest/fixed_utf8"), view: view)
+                == [.string("é"), .string("ü£"), .string("ÿ")])
+        #expect(
+            try decode(try fixtures.dataset("earliest/fixed_spacepad"), view: view) == [
+                .string("ab"), .string("abcdef"),
+            ])
+        #expect(
+            try decode(try fixtures.dataset("earliest/fixed_nullterm"), view: view)
+                == [.string("abcde"), .string("a"), .string("a b  ")])
     }
 
     @Test func revisedReferencesResolveThroughTheGlobalHeap() throws {
@@ -86,17 +95,24 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
         try #require(fixtures.files["revised"] != nil, "this libhdf5 could not write revised references")
         let view = try fixtures.view(file: "revised")
         let values = try decode(try fixtures.dataset("revised/region2"), view: view)
-        guard case .regionReference(let target, let selection) = values[0] else { Issue.record("\(values)"); return }
+        guard case .regionReference(let target, let selection) = values[0] else {
+            Issue.record("\(values)")
+            return
+        }
         #expect(target != nil && !selection.isEmpty)
-        #expect(try decode(try fixtures.dataset("revised/attribute"), view: view)[0]
-            == .attributeReference(target: target, name: "units"))
+        #expect(
+            try decode(try fixtures.dataset("revised/attribute"), view: view)[0]
+                == .attributeReference(target: target, name: "units"))
     }
 
     @Test func regionReferencesKeepTheirSelection() throws {
         let fixtures = try #require(H5pyFixtures.shared)
         let view = try fixtures.view(file: "earliest")
         let values = try decode(try fixtures.dataset("earliest/regionrefs"), view: view)
-        guard case .regionReference(let target, let selection) = values[0] else { Issue.record("\(values)"); return }
+        guard case .regionReference(let target, let selection) = values[0] else {
+            Issue.record("\(values)")
+            return
+        }
         #expect(target != nil && !selection.isEmpty)
         #expect(values[1] == .regionReference(target: nil, selection: []))
     }
@@ -126,25 +142,35 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
         let fixtures = try #require(H5pyFixtures.shared)
         let view = try fixtures.view(file: "earliest")
         let decoder = ValueDecoder(view: view, context: context)
-        let int32 = Datatype(size: 4, version: 1, kind: .fixedPoint(
-            FixedPointType(byteOrder: .littleEndian, isSigned: true, bitOffset: 0, bitPrecision: 32)))
+        let int32 = Datatype(
+            size: 4, version: 1,
+            kind: .fixedPoint(
+                FixedPointType(byteOrder: .littleEndian, isSigned: true, bitOffset: 0, bitPrecision: 32)))
         #expect(throws: HDF5Error.self) {
             try decoder.decode(Bytes([1, 2, 3, 4, 5]), datatype: int32, count: 2, structure: "test", offset: 0)
         }
         #expect(throws: HDF5Error.self) {
             try decoder.decode(Bytes([1, 2, 3, 4]), datatype: int32, count: .max, structure: "test", offset: 0)
         }
-        #expect(try decoder.decode(Bytes([1, 0, 0, 0]), datatype: int32, count: 1, structure: "test", offset: 0) == [.signed(1)])
+        #expect(
+            try decoder.decode(Bytes([1, 0, 0, 0]), datatype: int32, count: 1, structure: "test", offset: 0) == [
+                .signed(1)
+            ])
         // A variable-length string whose heap ID points at no collection.
-        let string = Datatype(size: 16, version: 1, kind: .variableLength(VariableLengthType(
-            kind: .string(StringType(padding: .nullTerminate, characterSet: .utf8)),
-            base: Datatype(size: 1, version: 1, kind: .string(StringType(padding: .nullTerminate, characterSet: .utf8))))))
+        let string = Datatype(
+            size: 16, version: 1,
+            kind: .variableLength(
+                VariableLengthType(
+                    kind: .string(StringType(padding: .nullTerminate, characterSet: .utf8)),
+                    base: Datatype(
+                        size: 1, version: 1, kind: .string(StringType(padding: .nullTerminate, characterSet: .utf8))))))
         let element: [UInt8] = [3, 0, 0, 0] + [8, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 0, 0]
         #expect(throws: HDF5Error.self) {
             try decoder.decode(Bytes(element), datatype: string, count: 1, structure: "test", offset: 0)
         }
         let null: [UInt8] = Array(repeating: 0, count: 16)
-        #expect(try decoder.decode(Bytes(null), datatype: string, count: 1, structure: "test", offset: 0) == [.string("")])
+        #expect(
+            try decoder.decode(Bytes(null), datatype: string, count: 1, structure: "test", offset: 0) == [.string("")])
     }
 }
 
@@ -165,7 +191,8 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
     }
 
     @Test func objectsAreFoundByIndexWithoutTheirPadding() throws {
-        let view = FileView(wholeFile: Bytes(collection([(1, Array("hello".utf8)), (7, [1, 2, 3, 4, 5, 6, 7, 8, 9])])))
+        let view = FileView(
+            wholeFile: Bytes(collection([(1, Array("hello".utf8)), (7, [1, 2, 3, 4, 5, 6, 7, 8, 9])])))
         let heap = try GlobalHeapCollection.read(view: view, address: 0, context: context)
         #expect(try heap.object(index: 1).data.array == Array("hello".utf8))
         #expect(try heap.object(index: 7).data.array == [1, 2, 3, 4, 5, 6, 7, 8, 9])

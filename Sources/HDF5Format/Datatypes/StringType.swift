@@ -14,7 +14,8 @@ public struct StringType: Sendable, Equatable {
     }
 
     init(parsing cursor: inout ByteCursor, header: Datatype.Header) throws {
-        try self.init(paddingBits: header.classBits.bits(0, count: 4), characterSetBits: header.classBits.bits(4, count: 4),
+        try self.init(
+            paddingBits: header.classBits.bits(0, count: 4), characterSetBits: header.classBits.bits(4, count: 4),
             cursor: cursor, header: header)
     }
 

@@ -260,7 +260,8 @@ private struct Decoding {
         case .datasetRegion:
             guard let id = try readHeapID(&cursor) else { return .regionReference(target: nil, selection: []) }
             let object = try heapObject(id)
-            var region = ByteCursor(bytes: object.data, baseOffset: object.offset, structure: "dataset region reference")
+            var region = ByteCursor(
+                bytes: object.data, baseOffset: object.offset, structure: "dataset region reference")
             let target = try readNullableAddress(&region)
             return .regionReference(target: target, selection: try region.readBytes(region.remaining).array)
         case .revisedObject, .revisedDatasetRegion, .revisedAttribute:
