@@ -46,3 +46,20 @@ public struct StringType: Sendable, Equatable {
         case utf8 = 1
     }
 }
+
+extension StringType {
+    /// The characters of a fixed-length string element, as libhdf5 converts it to the NUL-padded
+    /// strings NumPy reads (which then drops trailing NULs): up to the first NUL when
+    /// NUL-terminated, without trailing NULs when NUL-padded, without trailing spaces (then
+    /// NULs) when space-padded.
+    func characters(_ bytes: [UInt8]) -> [UInt8] {
+        func droppingTrailing(_ byte: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+            Array(bytes[..<(bytes.lastIndex { $0 != byte }.map { $0 + 1 } ?? 0)])
+        }
+        switch padding {
+        case .nullTerminate: return Array(bytes.prefix { $0 != 0 })
+        case .nullPad: return droppingTrailing(0, bytes)
+        case .spacePad: return droppingTrailing(0, droppingTrailing(UInt8(ascii: " "), bytes))
+        }
+    }
+}
