@@ -7,9 +7,9 @@ extension Value {
         switch self {
         case .signed(let value): return .int(value)
         case .unsigned(let value): return .uint(value)
-        case .float16(let value): return Self.number(value)
-        case .float32(let value): return Self.number(value)
-        case .float64(let value): return Self.number(value)
+        case .float16(let value): return Self.number(value, text: shortestText(value))
+        case .float32(let value): return Self.number(value, text: value.description)
+        case .float64(let value): return Self.number(value, text: value.description)
         case .boolean(let value): return .bool(value)
         case .string(let value): return .string(value)
         case .opaque(let bytes):
@@ -29,13 +29,68 @@ extension Value {
         }
     }
 
-    /// A float as the shortest text that reads back to it in its own precision (Swift's
-    /// `description`, which is valid JSON number text: `0.1`, `-0.0`, `1e-05`, `1e+20`), or
-    /// the strings `"NaN"`, `"Infinity"`, `"-Infinity"`.
-    static func number<Number: BinaryFloatingPoint & CustomStringConvertible>(_ value: Number) -> JSONValue {
+    /// A float as JSON: `text` for a finite value, else the strings `"NaN"`, `"Infinity"`,
+    /// `"-Infinity"`.
+    static func number<Number: BinaryFloatingPoint>(_ value: Number, text: @autoclosure () -> String) -> JSONValue {
         if value.isNaN { return .string("NaN") }
         if value.isInfinite { return .string(value < 0 ? "-Infinity" : "Infinity") }
-        return .float(value.description)
+        return .float(text())
+    }
+}
+
+/// The shortest text that reads back to `value` as a half-precision float, in the style of
+/// Swift's `Double` description (`0.1`, `65500.0`, `6e-08`). Swift's `Float` and `Double`
+/// descriptions are already shortest in their precision (valid JSON number text, e.g. `1e-05`),
+/// but `Float16`'s writes large integers in full (`65504.0` where `65500.0` reads back the same).
+func shortestText(_ value: Float16) -> String {
+    let exact = Double(value).description
+    guard value != 0, let decimal = Decimal(exact) else { return exact }
+    for digits in 1..<max(decimal.digitCount, 1) {
+        for candidate in decimal.rounded(toDigits: digits) where Float16(candidate.text) == value {
+            return Double(candidate.text)?.description ?? exact
+        }
+    }
+    return exact
+}
+
+/// A decimal number `significand × 10^exponent` (sign apart), for trimming digits.
+private struct Decimal {
+    var negative: Bool
+    var significand: UInt64
+    var exponent: Int
+
+    /// Parses Swift's description of a finite `Double` (`-12.5`, `6.1e-05`).
+    init?(_ text: String) {
+        negative = text.hasPrefix("-")
+        let unsigned = negative ? text.dropFirst() : Substring(text)
+        let parts = unsigned.split(separator: "e", maxSplits: 1)
+        guard let mantissa = parts.first else { return nil }
+        let pieces = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = pieces.count > 1 ? pieces[1] : ""
+        guard let significand = UInt64(pieces[0] + fraction), let power = Int(parts.count > 1 ? parts[1] : "0")
+        else { return nil }
+        self.significand = significand
+        exponent = power - fraction.count
+        while self.significand != 0, self.significand % 10 == 0 {
+            self.significand /= 10
+            exponent += 1
+        }
+    }
+
+    var digitCount: Int { String(significand).count }
+    var text: String { (negative ? "-" : "") + "\(significand)e\(exponent)" }
+
+    /// The two numbers of `digits` significant digits around this one, the nearer first.
+    func rounded(toDigits digits: Int) -> [Decimal] {
+        guard digits >= 1, digits < digitCount else { return [] }
+        var divisor: UInt64 = 1
+        for _ in 0..<(digitCount - digits) { divisor *= 10 }
+        var below = self
+        below.significand = significand / divisor
+        below.exponent += digitCount - digits
+        var above = below
+        above.significand += 1
+        return significand % divisor * 2 >= divisor ? [above, below] : [below, above]
     }
 }
 

@@ -45,7 +45,8 @@ public struct GlobalHeapCollection: Sendable {
         let collectionSize = try header.readLength(context)
         guard collectionSize >= UInt64(headerSize) else {
             throw HDF5Error.invalid(
-                structure: structure, offset: address, reason: "collection size \(collectionSize) is below its header's")
+                structure: structure, offset: address, reason: "collection size \(collectionSize) is below its header's"
+            )
         }
         guard collectionSize <= Limits.structureBytes else {
             throw HDF5Error.limitExceeded(
@@ -76,13 +77,14 @@ public struct GlobalHeapCollection: Sendable {
         return GlobalHeapCollection(address: address, objects: objects)
     }
 
-    /// The data of the object with heap object `index`.
+    /// The object with heap object `index` (a global heap ID's index is 4 bytes wide, a
+    /// collection's 2: larger indexes exist nowhere).
     /// - Throws: `HDF5Error.invalid` when the collection has no such object.
-    public func object(index: UInt32) throws -> Bytes {
+    public func object(index: UInt32) throws -> Object {
         guard let shortIndex = UInt16(exactly: index), let object = objects[shortIndex] else {
             throw HDF5Error.invalid(
                 structure: Self.structure, offset: address, reason: "no heap object with index \(index)")
         }
-        return object.data
+        return object
     }
 }

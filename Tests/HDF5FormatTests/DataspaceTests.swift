@@ -18,9 +18,15 @@ func parseDataspace(_ bytes: [UInt8], lengthSize: Int = 8) throws -> Dataspace {
         for dataset in fixtures.datasets {
             let dataspace = try parseDataspace(dataset.dataspaceMessage)
             versions.insert(dataset.dataspaceMessage[0])
-            let shape = dataspace.kind == .null ? "null" : "[" + dataspace.dimensions.map(String.init).joined(separator: ", ") + "]"
-            #expect(shape == (dataset.shape == "[]" ? "[]" : dataset.shape.replacingOccurrences(of: ",]", with: "]")), "\(dataset.name)")
-            let maximum = (dataspace.maxDimensions ?? dataspace.dimensions.map { $0 }).map { $0.map(String.init) ?? "null" }
+            let shape =
+                dataspace.kind == .null
+                ? "null" : "[" + dataspace.dimensions.map(String.init).joined(separator: ", ") + "]"
+            #expect(
+                shape == (dataset.shape == "[]" ? "[]" : dataset.shape.replacingOccurrences(of: ",]", with: "]")),
+                "\(dataset.name)")
+            let maximum = (dataspace.maxDimensions ?? dataspace.dimensions.map { $0 }).map {
+                $0.map(String.init) ?? "null"
+            }
             if dataspace.kind != .null {
                 #expect("[" + maximum.joined(separator: ", ") + "]" == dataset.maxShape, "\(dataset.name)")
             }
@@ -34,8 +40,11 @@ func parseDataspace(_ bytes: [UInt8], lengthSize: Int = 8) throws -> Dataspace {
     @Test func scalarSimpleAndNullKindsAreDistinguished() throws {
         let fixtures = try #require(H5pyFixtures.shared)
         for libver in ["earliest", "latest"] {
-            #expect(try parseDataspace(try fixtures.dataset("\(libver)/scalar").dataspaceMessage) == Dataspace(kind: .scalar))
-            #expect(try parseDataspace(try fixtures.dataset("\(libver)/empty").dataspaceMessage) == Dataspace(kind: .null))
+            #expect(
+                try parseDataspace(try fixtures.dataset("\(libver)/scalar").dataspaceMessage)
+                    == Dataspace(kind: .scalar))
+            #expect(
+                try parseDataspace(try fixtures.dataset("\(libver)/empty").dataspaceMessage) == Dataspace(kind: .null))
             let unlimited = try parseDataspace(try fixtures.dataset("\(libver)/unlimited").dataspaceMessage)
             #expect(unlimited == Dataspace(kind: .simple, dimensions: [3, 4], maxDimensions: [nil, 4]))
         }
@@ -53,7 +62,8 @@ func parseDataspace(_ bytes: [UInt8], lengthSize: Int = 8) throws -> Dataspace {
 
     @Test func versionOnePermutationIndicesAreSkippedAndLengthsMayBeNarrow() throws {
         // Version 1, rank 2, flags: max dimensions and permutation; 4-byte lengths.
-        let bytes: [UInt8] = [1, 2, 3, 0, 0, 0, 0, 0] + [5, 0, 0, 0, 6, 0, 0, 0] + [0xff, 0xff, 0xff, 0xff, 6, 0, 0, 0]
+        let bytes: [UInt8] =
+            [1, 2, 3, 0, 0, 0, 0, 0] + [5, 0, 0, 0, 6, 0, 0, 0] + [0xff, 0xff, 0xff, 0xff, 6, 0, 0, 0]
             + [1, 0, 0, 0, 0, 0, 0, 0]
         let dataspace = try parseDataspace(bytes, lengthSize: 4)
         #expect(dataspace == Dataspace(kind: .simple, dimensions: [5, 6], maxDimensions: [nil, 6]))
@@ -64,9 +74,11 @@ func parseDataspace(_ bytes: [UInt8], lengthSize: Int = 8) throws -> Dataspace {
         #expect(throws: HDF5Error.self) { try parseDataspace([3, 0, 0, 0]) }  // version 3
         #expect(throws: HDF5Error.self) { try parseDataspace([2, 33, 0, 1]) }  // rank 33
         #expect(throws: HDF5Error.self) { try parseDataspace([2, 1, 0, 3, 1, 0, 0, 0, 0, 0, 0, 0]) }  // type 3
-        #expect(throws: HDF5Error.self) { try parseDataspace([2, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]) }  // scalar of rank 1
+        // A scalar of rank 1.
+        #expect(throws: HDF5Error.self) { try parseDataspace([2, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]) }
         #expect(throws: HDF5Error.self) { try parseDataspace([2, 2, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0]) }  // truncated
-        let huge: [UInt8] = [2, 2, 0, 1] + Array(repeating: 0xff, count: 7) + [0x7f] + Array(repeating: 0xff, count: 7) + [0x7f]
+        let huge: [UInt8] =
+            [2, 2, 0, 1] + Array(repeating: 0xff, count: 7) + [0x7f] + Array(repeating: 0xff, count: 7) + [0x7f]
         #expect(throws: HDF5Error.self) { try parseDataspace(huge).elementCount() }
     }
 }

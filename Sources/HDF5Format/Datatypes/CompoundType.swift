@@ -77,3 +77,14 @@ public struct CompoundType: Sendable, Equatable {
         }
     }
 }
+
+extension CompoundType {
+    /// True for h5py's complex number convention: two members named "r" and "i" of one
+    /// floating-point type of 4, 8 or 16 bytes. h5py reads such a compound as a NumPy complex.
+    public var isComplexPair: Bool {
+        guard members.count == 2, members[0].name == "r", members[1].name == "i",
+            members[0].datatype == members[1].datatype, case .floatingPoint = members[0].datatype.kind
+        else { return false }
+        return [4, 8, 16].contains(members[0].datatype.size)
+    }
+}

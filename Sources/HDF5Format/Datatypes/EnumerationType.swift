@@ -1,3 +1,5 @@
+import ByteKit
+
 /// The properties of an enumeration (class 8) datatype
 /// (HDF5 File Format Specification 4.0, IV.A.2.d, Datatype Message, "Enumeration").
 ///
@@ -47,5 +49,20 @@ public struct EnumerationType: Sendable, Equatable {
         for name in names {
             members.append(Member(name: name, value: try cursor.readBytes(valueSize).array))
         }
+    }
+}
+
+extension EnumerationType {
+    /// True for HDF5's boolean convention, as h5py reads it: exactly the members FALSE = 0 and
+    /// TRUE = 1, in either order, over an integer base of any size.
+    public var isBoolean: Bool {
+        guard members.count == 2, case .fixedPoint(let base) = base.kind else { return false }
+        let values = members.map { member -> (String, Value?) in
+            let raw = Bytes(member.value).integer(at: 0, width: member.value.count, order: base.byteOrder)
+            return (member.name, raw.map(base.value(of:)))
+        }
+        let isZero: (Value?) -> Bool = { $0 == .signed(0) || $0 == .unsigned(0) }
+        let isOne: (Value?) -> Bool = { $0 == .signed(1) || $0 == .unsigned(1) }
+        return values.contains { $0.0 == "FALSE" && isZero($0.1) } && values.contains { $0.0 == "TRUE" && isOne($0.1) }
     }
 }

@@ -53,3 +53,18 @@ public enum PaddingBit: Sendable, Equatable {
 
     init(_ bit: Bool) { self = bit ? .one : .zero }
 }
+
+extension FixedPointType {
+    /// The value of an element whose bytes, in native order, are `raw`: the bits from the bit
+    /// offset for the precision, sign-extended when signed (as libhdf5's conversions do).
+    func value(of raw: UInt64) -> Value {
+        let precision = UInt64(min(bitPrecision, 64))
+        guard precision > 0 else { return isSigned ? .signed(0) : .unsigned(0) }
+        let shifted = bitOffset >= 64 ? 0 : raw >> UInt64(bitOffset)
+        let mask = precision >= 64 ? UInt64.max : (1 << precision) - 1
+        let bits = shifted & mask
+        guard isSigned else { return .unsigned(bits) }
+        let signBit = UInt64(1) << (precision - 1)
+        return .signed(Int64(bitPattern: bits & signBit != 0 ? bits | ~mask : bits))
+    }
+}

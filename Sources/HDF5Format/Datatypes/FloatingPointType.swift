@@ -109,3 +109,49 @@ public struct FloatingPointType: Sendable, Equatable {
             exponentBias: (1 << (UInt32(exponentSize) - 1)) - 1)
     }
 }
+
+extension FloatingPointType {
+    /// True when the layout is the IEEE 754 binary interchange format of `size` bytes.
+    func isIEEE(size: UInt32) -> Bool {
+        guard var standard = FloatingPointType.ieee(size: size, byteOrder: byteOrder) else { return false }
+        // Padding bits do not change how a standard layout's value is read.
+        standard.lowPadding = lowPadding
+        standard.highPadding = highPadding
+        standard.internalPadding = internalPadding
+        return standard == self
+    }
+
+    /// The value of an element from its sign, exponent and mantissa fields (for layouts other
+    /// than IEEE's: x87 extended precision, custom exponent and mantissa sizes).
+    func genericValue(littleEndianBytes bytes: [UInt8]) -> Double {
+        func field(_ location: Int, _ size: Int) -> (value: UInt64, droppedBits: Int) {
+            // Fields wider than 64 bits keep their top 64 bits: more than a Double can hold.
+            let dropped = max(size - 64, 0)
+            var value: UInt64 = 0
+            for bit in stride(from: location + size - 1, through: location + dropped, by: -1) {
+                let byte = bit / 8 < bytes.count ? bytes[bit / 8] : 0
+                value = value << 1 | UInt64(byte >> UInt8(bit % 8) & 1)
+            }
+            return (value, dropped)
+        }
+        let negative = field(Int(signLocation), 1).value == 1
+        let exponent = field(Int(exponentLocation), Int(exponentSize)).value
+        let (mantissa, dropped) = field(Int(mantissaLocation), Int(mantissaSize))
+        let mantissaBits = Int(mantissaSize) - dropped
+        let maximumExponent = exponentSize >= 64 ? UInt64.max : (1 << UInt64(exponentSize)) - 1
+        // With no implied bit, the mantissa's top bit is the integer part.
+        let fractionBits = mantissaNormalization == .implied ? mantissaBits : mantissaBits - 1
+        let fractionMask = fractionBits >= 64 ? UInt64.max : (1 << UInt64(max(fractionBits, 0))) - 1
+        let sign: FloatingPointSign = negative ? .minus : .plus
+        if exponent == maximumExponent {
+            return mantissa & fractionMask == 0 ? (negative ? -.infinity : .infinity) : .nan
+        }
+        let unbiased = Int(clamping: exponent) - Int(exponentBias)
+        var significand = Double(mantissa) * Double(sign: .plus, exponent: -fractionBits, significand: 1)
+        if mantissaNormalization == .implied {
+            significand += exponent == 0 ? 0 : 1
+        }
+        // A zero exponent is subnormal: the exponent of the smallest normal number.
+        return Double(sign: sign, exponent: exponent == 0 ? 1 - Int(exponentBias) : unbiased, significand: significand)
+    }
+}

@@ -9,6 +9,12 @@ public struct OpaqueType: Sendable, Equatable {
 
     public init(tag: String) { self.tag = tag }
 
+    /// The NumPy type h5py stored as this opaque type, from a tag `NUMPY:<type string>` (h5py's
+    /// way of keeping NumPy types HDF5 lacks, such as `datetime64`); nil for other tags.
+    public var numpyType: String? {
+        tag.hasPrefix("NUMPY:") ? String(tag.dropFirst("NUMPY:".count)) : nil
+    }
+
     init(parsing cursor: inout ByteCursor, header: Datatype.Header) throws {
         let length = Int(header.classBits.bits(0, count: 8))
         let tagBytes = try cursor.readBytes(length).array

@@ -14,7 +14,8 @@ public struct StringType: Sendable, Equatable {
     }
 
     init(parsing cursor: inout ByteCursor, header: Datatype.Header) throws {
-        try self.init(paddingBits: header.classBits.bits(0, count: 4), characterSetBits: header.classBits.bits(4, count: 4),
+        try self.init(
+            paddingBits: header.classBits.bits(0, count: 4), characterSetBits: header.classBits.bits(4, count: 4),
             cursor: cursor, header: header)
     }
 
@@ -43,5 +44,22 @@ public struct StringType: Sendable, Equatable {
     public enum CharacterSet: UInt8, Sendable, Equatable {
         case ascii = 0
         case utf8 = 1
+    }
+}
+
+extension StringType {
+    /// The characters of a fixed-length string element, as libhdf5 converts it to the NUL-padded
+    /// strings NumPy reads (which then drops trailing NULs): up to the first NUL when
+    /// NUL-terminated, without trailing NULs when NUL-padded, without trailing spaces (then
+    /// NULs) when space-padded.
+    func characters(_ bytes: [UInt8]) -> [UInt8] {
+        func droppingTrailing(_ byte: UInt8, _ bytes: [UInt8]) -> [UInt8] {
+            Array(bytes[..<(bytes.lastIndex { $0 != byte }.map { $0 + 1 } ?? 0)])
+        }
+        switch padding {
+        case .nullTerminate: return Array(bytes.prefix { $0 != 0 })
+        case .nullPad: return droppingTrailing(0, bytes)
+        case .spacePad: return droppingTrailing(0, droppingTrailing(UInt8(ascii: " "), bytes))
+        }
     }
 }

@@ -67,8 +67,8 @@ public indirect enum DtypeDescription: Sendable, Equatable {
             throw unsupported("time datatypes")
         case .string:
             self = .numpy("|S\(size)")
-        case .opaque:
-            self = .numpy("|V\(size)")
+        case .opaque(let opaque):
+            self = .numpy(opaque.numpyType ?? "|V\(size)")
         case .compound(let compound):
             if compound.isComplexPair, case .floatingPoint(let part) = compound.members[0].datatype.kind {
                 self = .numpy(Self.order(part.byteOrder, size: size) + "c\(size)")

@@ -87,8 +87,8 @@ private struct Decoding {
             throw unsupported(offset, "time datatype values")
         case .string(let type):
             return .string(decodeText(type.characters(element.array)))
-        case .opaque:
-            return .opaque(element.array)
+        case .opaque(let opaque):
+            return opaqueValue(opaque, element.array)
         case .compound(let compound) where compound.isComplexPair:
             let parts = try compound.members.map { member in
                 try value(
@@ -126,6 +126,20 @@ private struct Decoding {
             }
             let parts = try elements(of: complex.base, count: 2, in: element, offset: offset)
             return .complex(real: parts[0], imaginary: parts[1])
+        }
+    }
+
+    /// An opaque element: its bytes, or for the NumPy types h5py stores as opaque, the value
+    /// h5py reads: a byte string's text, a `datetime64` or `timedelta64` count of its units.
+    func opaqueValue(_ type: OpaqueType, _ bytes: [UInt8]) -> Value {
+        switch type.numpyType {
+        case "|S\(bytes.count)"?:
+            return .string(decodeText(StringType(padding: .nullPad, characterSet: .ascii).characters(bytes)))
+        case let numpy? where bytes.count == 8 && ["<M8", "<m8", ">M8", ">m8"].contains(numpy.prefix(3)):
+            let raw = Bytes(bytes).integer(at: 0, width: 8, order: numpy.hasPrefix(">") ? .bigEndian : .littleEndian)
+            return .signed(Int64(bitPattern: raw ?? 0))
+        default:
+            return .opaque(bytes)
         }
     }
 
@@ -205,7 +219,7 @@ private struct Decoding {
         return absolute
     }
 
-    mutating func heapObject(_ id: (address: UInt64, index: UInt32)) throws -> Bytes {
+    mutating func heapObject(_ id: (address: UInt64, index: UInt32)) throws -> GlobalHeapCollection.Object {
         try collection(at: id.address).object(index: id.index)
     }
 
@@ -219,8 +233,8 @@ private struct Decoding {
         var bytesOffset = offset
         if let id {
             let object = try heapObject(id)
-            bytes = object
-            bytesOffset = (try collection(at: id.address).objects[UInt16(truncatingIfNeeded: id.index)]?.offset) ?? offset
+            bytes = object.data
+            bytesOffset = object.offset
         } else if length != 0 {
             throw invalid(offset, "variable-length element of \(length) items has a null heap ID")
         }
@@ -246,7 +260,8 @@ private struct Decoding {
         case .datasetRegion:
             guard let id = try readHeapID(&cursor) else { return .regionReference(target: nil, selection: []) }
             let object = try heapObject(id)
-            var region = ByteCursor(bytes: object, baseOffset: id.address, structure: "dataset region reference")
+            var region = ByteCursor(
+                bytes: object.data, baseOffset: object.offset, structure: "dataset region reference")
             let target = try readNullableAddress(&region)
             return .regionReference(target: target, selection: try region.readBytes(region.remaining).array)
         case .revisedObject, .revisedDatasetRegion, .revisedAttribute:
@@ -275,7 +290,8 @@ private struct Decoding {
         }
         _ = try cursor.readUInt32()  // The encoding's size; the heap object carries its own.
         guard let id = try readHeapID(&cursor) else { return Self.nullReference(storedKind) }
-        var encoding = ByteCursor(bytes: try heapObject(id), baseOffset: id.address, structure: "revised reference")
+        let object = try heapObject(id)
+        var encoding = ByteCursor(bytes: object.data, baseOffset: object.offset, structure: "revised reference")
         let target = try readToken(&encoding, offset: offset)
         if storedKind == .revisedAttribute {
             let length = Int(try encoding.readUInt16())
@@ -309,108 +325,5 @@ extension Bytes {
         guard let value = littleEndianInteger(at: index, width: width) else { return nil }
         guard order == .bigEndian else { return value }
         return value.byteSwapped >> (8 * UInt64(8 - width))
-    }
-}
-
-extension FixedPointType {
-    /// The value of an element whose bytes, in native order, are `raw`: the bits from the bit
-    /// offset for the precision, sign-extended when signed (as libhdf5's conversions do).
-    func value(of raw: UInt64) -> Value {
-        let precision = UInt64(min(bitPrecision, 64))
-        let shifted = bitOffset >= 64 ? 0 : raw >> UInt64(bitOffset)
-        let mask = precision >= 64 ? UInt64.max : (1 << precision) - 1
-        let bits = shifted & mask
-        guard isSigned else { return .unsigned(bits) }
-        let signBit = UInt64(1) << (precision - 1)
-        return .signed(Int64(bitPattern: bits & signBit != 0 ? bits | ~mask : bits))
-    }
-}
-
-extension FloatingPointType {
-    /// True when the layout is the IEEE 754 binary interchange format of `size` bytes.
-    func isIEEE(size: UInt32) -> Bool {
-        guard var standard = FloatingPointType.ieee(size: size, byteOrder: byteOrder) else { return false }
-        // Padding bits do not change how a standard layout's value is read.
-        standard.lowPadding = lowPadding
-        standard.highPadding = highPadding
-        standard.internalPadding = internalPadding
-        return standard == self
-    }
-
-    /// The value of an element from its sign, exponent and mantissa fields (for layouts other
-    /// than IEEE's: x87 extended precision, custom exponent and mantissa sizes).
-    func genericValue(littleEndianBytes bytes: [UInt8]) -> Double {
-        func field(_ location: Int, _ size: Int) -> (value: UInt64, droppedBits: Int) {
-            // Fields wider than 64 bits keep their top 64 bits: more than a Double can hold.
-            let dropped = max(size - 64, 0)
-            var value: UInt64 = 0
-            for bit in stride(from: location + size - 1, through: location + dropped, by: -1) {
-                let byte = bit / 8 < bytes.count ? bytes[bit / 8] : 0
-                value = value << 1 | UInt64(byte >> UInt8(bit % 8) & 1)
-            }
-            return (value, dropped)
-        }
-        let negative = field(Int(signLocation), 1).value == 1
-        let exponent = field(Int(exponentLocation), Int(exponentSize)).value
-        let (mantissa, dropped) = field(Int(mantissaLocation), Int(mantissaSize))
-        let mantissaBits = Int(mantissaSize) - dropped
-        let maximumExponent = exponentSize >= 64 ? UInt64.max : (1 << UInt64(exponentSize)) - 1
-        // With no implied bit, the mantissa's top bit is the integer part.
-        let fractionBits = mantissaNormalization == .implied ? mantissaBits : mantissaBits - 1
-        let fractionMask = fractionBits >= 64 ? UInt64.max : (1 << UInt64(max(fractionBits, 0))) - 1
-        let sign: FloatingPointSign = negative ? .minus : .plus
-        if exponent == maximumExponent {
-            return mantissa & fractionMask == 0 ? (negative ? -.infinity : .infinity) : .nan
-        }
-        let unbiased = Int(clamping: exponent) - Int(exponentBias)
-        var significand = Double(mantissa) * Double(sign: .plus, exponent: -fractionBits, significand: 1)
-        if mantissaNormalization == .implied {
-            significand += exponent == 0 ? 0 : 1
-        }
-        // A zero exponent is subnormal: the exponent of the smallest normal number.
-        return Double(sign: sign, exponent: exponent == 0 ? 1 - Int(exponentBias) : unbiased, significand: significand)
-    }
-}
-
-extension StringType {
-    /// The characters of a fixed-length string element, as libhdf5 converts it to the NUL-padded
-    /// strings NumPy reads (which then drops trailing NULs): up to the first NUL when
-    /// NUL-terminated, without trailing NULs when NUL-padded, without trailing spaces (then
-    /// NULs) when space-padded.
-    func characters(_ bytes: [UInt8]) -> [UInt8] {
-        func droppingTrailing(_ byte: UInt8, _ bytes: [UInt8]) -> [UInt8] {
-            Array(bytes[..<(bytes.lastIndex { $0 != byte }.map { $0 + 1 } ?? 0)])
-        }
-        switch padding {
-        case .nullTerminate: return Array(bytes.prefix { $0 != 0 })
-        case .nullPad: return droppingTrailing(0, bytes)
-        case .spacePad: return droppingTrailing(0, droppingTrailing(UInt8(ascii: " "), bytes))
-        }
-    }
-}
-
-extension CompoundType {
-    /// True for h5py's complex number convention: two members named "r" and "i" of one
-    /// floating-point type of 4, 8 or 16 bytes. h5py reads such a compound as a NumPy complex.
-    public var isComplexPair: Bool {
-        guard members.count == 2, members[0].name == "r", members[1].name == "i",
-            members[0].datatype == members[1].datatype, case .floatingPoint = members[0].datatype.kind
-        else { return false }
-        return [4, 8, 16].contains(members[0].datatype.size)
-    }
-}
-
-extension EnumerationType {
-    /// True for HDF5's boolean convention, as h5py reads it: exactly the members FALSE = 0 and
-    /// TRUE = 1, in either order, over an integer base of any size.
-    public var isBoolean: Bool {
-        guard members.count == 2, case .fixedPoint(let base) = base.kind else { return false }
-        let values = members.map { member -> (String, Value?) in
-            let raw = Bytes(member.value).integer(at: 0, width: member.value.count, order: base.byteOrder)
-            return (member.name, raw.map(base.value(of:)))
-        }
-        let isZero: (Value?) -> Bool = { $0 == .signed(0) || $0 == .unsigned(0) }
-        let isOne: (Value?) -> Bool = { $0 == .signed(1) || $0 == .unsigned(1) }
-        return values.contains { $0.0 == "FALSE" && isZero($0.1) } && values.contains { $0.0 == "TRUE" && isOne($0.1) }
     }
 }
