@@ -11,6 +11,8 @@ public final class HDF5File: Sendable {
     public let source: any ByteSource
     /// The decoded superblock.
     public let superblock: Superblock
+    /// The shared object header message table named by the superblock extension, if any.
+    public let sharedMessageTable: SharedMessageTable?
     let store: MetadataStore
     let objects: ObjectCache
 
@@ -18,7 +20,9 @@ public final class HDF5File: Sendable {
     public init(source: any ByteSource) async throws {
         self.source = source
         store = MetadataStore(source: source)
-        superblock = try await store.decode { view in try Superblock.find(in: view) }
+        let superblock = try await store.decode { view in try Superblock.find(in: view) }
+        self.superblock = superblock
+        sharedMessageTable = nil
         objects = ObjectCache()
     }
 
@@ -41,9 +45,14 @@ public final class HDF5File: Sendable {
         let missing = await objects.missing(addresses)
         if !missing.isEmpty {
             let context = self.context
+            let table = sharedMessageTable
             let decoded = try await store.decodeAll(
                 missing.map { address in
-                    { @Sendable view in try HDF5Object(view: view, address: address, context: context) }
+                    { @Sendable view in
+                        try HDF5Object(
+                            resolver: MessageResolver(view: view, context: context, sharedMessageTable: table),
+                            address: address)
+                    }
                 })
             await objects.insert(decoded)
         }

@@ -235,6 +235,13 @@ public struct ChunkBTreeRecord: Sendable, Equatable {
 ///   Filter Mask                          4 bytes
 ///   Dimension i Scaled Offset            8 bytes per dataset dimension
 public struct FilteredChunkBTreeRecord: Sendable, Equatable {
+    /// Bytes of the chunk-size field for chunks of `chunkBytes` unfiltered bytes, as libhdf5
+    /// sizes it (`H5D__btree2_idx_create`): room for the size plus one byte, at most 8.
+    public static func chunkSizeWidth(chunkBytes: UInt64) -> Int {
+        let log2 = chunkBytes == 0 ? 0 : 63 - chunkBytes.leadingZeroBitCount
+        return min(8, 1 + (log2 + 8) / 8)
+    }
+
     /// Absolute file offset of the chunk.
     public let address: UInt64
     /// Bytes the chunk occupies in the file.

@@ -25,11 +25,15 @@ struct List: AsyncParsableCommand {
     func run() async throws {
         let file = try await source.open()
         let entries = try await file.walk(from: path, recursive: recursive)
-        let paths = try await file.referencedPaths(in: entries)
         if json {
-            for entry in entries { print(entry.json(paths: paths).serialized()) }
+            let paths = try await file.referencedPaths(in: entries)
+            for entry in entries { print(try entry.json(paths: paths).serialized()) }
         } else {
-            print(TreeFormatter(entries: entries, paths: paths).render(), terminator: "")
+            var sizes: [UInt64: UInt64] = [:]
+            for case .object(let object) in entries.map(\.target) where object.kind == .dataset {
+                sizes[object.address] = try await file.storageSize(of: object)
+            }
+            print(TreeFormatter(entries: entries, storageSizes: sizes).render(), terminator: "")
         }
     }
 }

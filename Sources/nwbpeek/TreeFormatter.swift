@@ -5,7 +5,8 @@ import HDF5Format
 /// name, kind, dtype, shape, chunk shape, filters, storage size and NWB type.
 struct TreeFormatter {
     let entries: [ListingEntry]
-    let paths: [UInt64: String]
+    /// Storage sizes of the datasets, by object address, where known.
+    let storageSizes: [UInt64: UInt64]
 
     func render() -> String {
         guard let first = entries.first else { return "" }
@@ -60,20 +61,26 @@ struct TreeFormatter {
                 fields.append("group")
             case .datatype:
                 fields.append("datatype")
-                if let datatype = object.datatype { fields.append(datatype.humanName) }
+                fields.append(typeName(of: object))
             case .dataset:
                 fields.append("dataset")
-                if let datatype = object.datatype { fields.append(datatype.humanName) }
+                fields.append(typeName(of: object))
                 if let dataspace = object.dataspace { fields.append(dataspace.humanShape) }
                 if let chunks = object.chunkShape {
                     fields.append("chunks (" + chunks.map(String.init).joined(separator: ", ") + ")")
                 }
                 if !object.filterNames.isEmpty { fields.append(object.filterNames.joined(separator: "+")) }
-                if let size = object.storageSize { fields.append(byteCount(size)) }
+                if let size = storageSizes[object.address] { fields.append(byteCount(size)) }
             }
             if let type = object.neurodataType { fields.append("<\(type)>") }
             return fields.joined(separator: "  ")
         }
+    }
+
+    private func typeName(of object: HDF5Object) -> String {
+        guard let datatype = object.datatype else { return "?" }
+        return (try? DtypeDescription(datatype, structure: "datatype", offset: object.address).humanName)
+            ?? "unsupported type"
     }
 
     private func byteCount(_ bytes: UInt64) -> String {

@@ -57,9 +57,8 @@ import Testing
                     .chunkRecord(chunkDimensions: dataset.chunkShape, size: size)
             }
         case .filteredChunk:
-            // libhdf5's width: one byte more than the unfiltered chunk size needs, at most 8.
             let unfiltered = dataset.chunkShape.reduce(1, *) * UInt64(dataset.fileItemSize)
-            let width = min(8, 1 + (63 - unfiltered.leadingZeroBitCount + 8) / 8)
+            let width = FilteredChunkBTreeRecord.chunkSizeWidth(chunkBytes: unfiltered)
             return try header.records(view: view).map {
                 try FilteredChunkBTreeRecord(parsing: $0, dimensionality: rank, chunkSizeWidth: width, context: context)
                     .chunkRecord(chunkDimensions: dataset.chunkShape)
