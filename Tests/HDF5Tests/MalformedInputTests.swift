@@ -54,7 +54,15 @@ import Testing
         }
     }
 
-    static func structureOffsets(in bytes: [UInt8]) -> [Int] {
+    /// Offsets of at most `sampled` structures (evenly spread, the superblock first), so that a
+    /// file of a thousand objects costs no more than a small one.
+    static func structureOffsets(in bytes: [UInt8], sampled: Int = 48) -> [Int] {
+        let all = allStructureOffsets(in: bytes)
+        guard all.count > sampled else { return all }
+        return (0..<sampled).map { all[$0 * all.count / sampled] }
+    }
+
+    static func allStructureOffsets(in bytes: [UInt8]) -> [Int] {
         let patterns = signatures.map { Array($0.utf8) }
         var offsets: [Int] = [0]
         guard bytes.count >= 4 else { return offsets }
