@@ -212,10 +212,14 @@ class Lister:
         return self._nested(values, dtype)
 
     def _nested(self, values, dtype):
+        """An array whose elements are of `dtype` as nested lists (a 0-d array as one value)."""
         values = np.asarray(values)
         if values.ndim == 0:
             return self._value(values[()], dtype)
-        return [self._nested(element, dtype) for element in values]
+        if values.ndim == 1:
+            # Iterating a 1-d array yields its elements (a vlen element is itself an array).
+            return [self._value(element, dtype) for element in values]
+        return [self._nested(row, dtype) for row in values]
 
     def _value(self, value, dtype):
         if dtype.subdtype is not None:
@@ -231,7 +235,12 @@ class Lister:
             return {"target": target} if reference is h5py.RegionReference else target
         vlen = h5py.check_vlen_dtype(dtype)
         if vlen is not None:
-            return [self._value(element, vlen) for element in value]
+            element_array = np.asarray(value)
+            if vlen.names is None and vlen.byteorder in "<>" and element_array.dtype != vlen:
+                # h5py 3.16 hands back a sequence of a non-native base type (e.g. vlen of >f8)
+                # as an array of the native type holding the file's unconverted bytes.
+                element_array = np.frombuffer(element_array.tobytes(), dtype=vlen)
+            return [self._value(element, vlen) for element in element_array]
         if dtype.names is not None:
             return {text(name): self._value(value[name], dtype.fields[name][0]) for name in dtype.names}
         if dtype.kind == "b":
