@@ -1,0 +1,64 @@
+# The project's interface: `make setup`, `build`, `test`, `run`, `bench`, `fixtures`.
+# Every target installs what it needs first (`setup`), so each works on a fresh Debian 12 machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+PYTHON ?= python3
+# Where `swift build` puts its products; set BUILD_DIR=.build-NAME to keep a build of your own.
+BUILD_DIR ?= .build
+NWBPEEK := $(BUILD_DIR)/debug/nwbpeek
+NWBPEEK_RELEASE := $(BUILD_DIR)/release/nwbpeek
+SAMPLE := TestData/fixtures/sample.nwb
+
+# Debian packages the build and the tests need: headers for the system-library targets
+# (Package.swift), pkg-config to find them, h5clear for the conformance oracle.
+APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config hdf5-tools
+REQUIREMENTS := requirements.txt
+# The stamp is keyed on the requirements' content: editing requirements.txt reruns setup.
+SETUP_STAMP := .build/setup-$(shell sha256sum $(REQUIREMENTS) | cut -c1-16).stamp
+
+.PHONY: setup build build-release test run bench fixtures
+
+setup: $(SETUP_STAMP)
+
+$(SETUP_STAMP): $(REQUIREMENTS) Scripts/requirements_satisfied.py
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+		dpkg -s "$$package" >/dev/null 2>&1 || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "setup: installing Debian packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+	@if ! $(PYTHON) Scripts/requirements_satisfied.py $(REQUIREMENTS) 2>/dev/null; then \
+		echo "setup: installing Python packages from $(REQUIREMENTS)"; \
+		$(PYTHON) -m pip install --disable-pip-version-check -q -r $(REQUIREMENTS); \
+		$(PYTHON) Scripts/requirements_satisfied.py $(REQUIREMENTS); \
+	fi
+	@mkdir -p $(dir $@)
+	@rm -f .build/setup-*.stamp
+	@touch $@
+	@echo "setup: done"
+
+build: setup
+	swift build --scratch-path $(BUILD_DIR)
+
+build-release: setup
+	swift build --scratch-path $(BUILD_DIR) -c release
+
+test: build
+	swift test --scratch-path $(BUILD_DIR)
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance
+
+run: build
+	$(NWBPEEK) ls --recursive $(SAMPLE)
+
+bench: build-release
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
+
+fixtures: setup
+	$(PYTHON) TestData/generate_fixtures.py
