@@ -22,13 +22,27 @@ public final class HDF5File: Sendable {
         store = MetadataStore(source: source)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
-        sharedMessageTable = nil
+        sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }
         objects = ObjectCache()
     }
 
     /// Opens a local file, memory-mapped.
     public convenience init(path: String) async throws {
         try await self.init(source: try MappedFileSource(path: path))
+    }
+
+    /// The shared-message table named by the superblock extension's shared message table
+    /// message (HDF5 File Format Specification 4.0, II.B and IV.A.2.p), if there is one.
+    static func sharedMessageTable(view: FileView, superblock: Superblock) throws -> SharedMessageTable? {
+        guard let extensionAddress = superblock.extensionAddress else { return nil }
+        let context = superblock.context
+        let header = try ObjectHeader.read(view: view, address: extensionAddress, context: context)
+        guard let message = header.firstMessage(of: .sharedMessageTable) else { return nil }
+        var cursor = message.cursor("shared message table message")
+        let location = try SharedMessageTableMessage(parsing: &cursor, context: context)
+        guard let tableAddress = location.tableAddress else { return nil }
+        return try SharedMessageTable.read(
+            view: view, address: tableAddress, indexCount: location.indexCount, context: context)
     }
 
     /// The file-wide decoding parameters.

@@ -73,11 +73,11 @@ extension HDF5File {
                 return chunks.multipliedReportingOverflow(by: chunkBytes).partialValue
             case .bTreeV2:
                 let filtered = !object.filters.isEmpty
+                let width = layout.filteredChunkSizeWidth(chunkBytes: chunkBytes, context: context)
                 return try await store.decode { view in
                     let header = try BTreeV2Header.read(view: view, address: indexAddress, context: context)
                     return try header.records(view: view).reduce(UInt64(0)) { total, record in
                         if filtered {
-                            let width = FilteredChunkBTreeRecord.chunkSizeWidth(chunkBytes: chunkBytes)
                             let parsed = try FilteredChunkBTreeRecord(
                                 parsing: record, dimensionality: rank, chunkSizeWidth: width, context: context)
                             return total + parsed.chunkSize

@@ -56,6 +56,13 @@ public struct DataLayoutMessage: Sendable {
     public let version: Int
     public let storage: Storage
 
+    /// Bytes a chunk index uses for a filtered chunk's stored size: before version 5, one byte
+    /// more than the unfiltered chunk size needs (at most 8, libhdf5's `H5D__chunk_size_width`
+    /// rule); from version 5, the file's size of lengths.
+    public func filteredChunkSizeWidth(chunkBytes: UInt64, context: FormatContext) -> Int {
+        version >= 5 ? context.lengthSize : FilteredChunkBTreeRecord.chunkSizeWidth(chunkBytes: chunkBytes)
+    }
+
     /// Chunk dimensions (element size included) allowed by libhdf5 (`H5O_LAYOUT_NDIMS`).
     static let maximumChunkDimensions = 33
 
@@ -64,7 +71,9 @@ public struct DataLayoutMessage: Sendable {
         version = Int(try cursor.readUInt8())
         switch version {
         case 1, 2: storage = try Self.parseVersion1Or2(&cursor, context: context)
-        case 3, 4: storage = try Self.parseVersion3Or4(&cursor, version: version, context: context)
+        // Version 5 (libhdf5 2.0) has version 4's fields; it changes how chunk indexes store
+        // the sizes of filtered chunks (with the width of a length), see `filteredChunkSizeWidth`.
+        case 3, 4, 5: storage = try Self.parseVersion3Or4(&cursor, version: version, context: context)
         default:
             throw HDF5Error.unknownVersion(structure: cursor.structure, offset: start, version: version)
         }
@@ -128,7 +137,7 @@ public struct DataLayoutMessage: Sendable {
             let index = try chunkIndex(&cursor, flags: flags, context: context)
             let address = try cursor.readAddress(context)
             return .chunked(try chunked(dimensions, index: index, address: address, flags: flags, cursor: cursor))
-        case 3 where version == 4:
+        case 3 where version >= 4:
             return .virtual(globalHeapAddress: try cursor.readAddress(context), index: try cursor.readUInt32())
         default:
             throw cursor.invalid("layout class \(layoutClass) in a version \(version) layout message")
