@@ -44,18 +44,14 @@ extension HDF5File {
         case .compact(let data, _):
             return UInt64(data.count)
         case .contiguous(let address, let size):
-            guard address != nil else { return 0 }
-            if let size { return size }
-            return try object.dataspace.map { try $0.elementCount() }.flatMap { count in
-                object.datatype.map { count.multipliedReportingOverflow(by: UInt64($0.size)).partialValue }
-            }
+            return address == nil ? 0 : size
         case .virtual:
             return 0
         case .chunked(let chunked):
-            guard let indexAddress = chunked.indexAddress else { return 0 }
+            guard let indexAddress = chunked.address else { return 0 }
             let context = self.context
             let rank = chunked.chunkShape.count
-            let chunkBytes = chunked.chunkShape.reduce(chunked.elementSize) { $0.multipliedReportingOverflow(by: $1).partialValue }
+            let chunkBytes = chunked.chunkByteCount
             switch chunked.index {
             case .bTreeV1:
                 let records = try await store.decode { view in

@@ -1,59 +1,56 @@
 import ByteKit
 
-/// How a dataset's raw data is stored: compact (in the header), contiguous, chunked (with one
-/// of five chunk indexes in version 4) or virtual (HDF5 File Format Specification 4.0,
-/// IV.A.2.i, Data Layout Message).
+/// Where and how a dataset's raw data is stored: inline in the header (compact), in one block
+/// (contiguous), in chunks found through a chunk index (chunked), or mapped from other datasets
+/// (virtual) (HDF5 File Format Specification 4.0, IV.A.2.i, Data Layout Message).
+///
+/// Versions 1 and 2:
 ///
 /// ```text
-/// versions 1, 2                         version 3                   version 4 (chunked)
-///   version 1, dimensionality 1,          version 1, class 1          version 1, class 1, flags 1,
-///   class 1, reserved 5,                  compact: size 2, data       dimensionality 1,
-///   address O (not compact),              contiguous: address O,      dimension size width 1,
-///   dimensions 4 each,                      size L                    dimensions (width each),
-///   (compact) size 4, data                chunked: dimensionality 1,  index type 1, index info,
-///                                           address O, dims 4 each    address O
+/// version                 1   1 or 2
+/// dimensionality          1   number of dimension sizes below
+/// layout class            1   0 compact, 1 contiguous, 2 chunked
+/// reserved                5
+/// data address            O   contiguous: the data; chunked: the v1 B-tree; absent for compact
+/// dimension sizes         dimensionality × 4
+/// compact data size       4   (compact)
+/// compact data                (compact)
 /// ```
-/// Chunked dimensions carry one more entry than the dataset's rank: the element size.
-public struct DataLayoutMessage: Sendable {
-    /// The storage and where it is.
-    public enum Storage: Sendable {
-        /// The data is in the message itself.
-        case compact(data: Bytes, dataOffset: UInt64)
-        /// The data is one run of bytes; `address` is nil while no storage is allocated.
-        /// `size` is nil in versions 1 and 2, which leave it to the dataspace and datatype.
-        case contiguous(address: UInt64?, size: UInt64?)
-        case chunked(Chunked)
-        /// A virtual dataset's mappings, in the global heap (described, not resolved).
-        case virtual(globalHeapAddress: UInt64?, index: UInt32)
-    }
-
-    /// Chunked storage: the chunk shape and the index locating each chunk.
-    public struct Chunked: Sendable {
-        /// Elements per chunk in each dimension (the dataset's rank of them).
-        public let chunkShape: [UInt64]
-        /// The element size stored as the last chunk dimension.
-        public let elementSize: UInt64
-        public let index: ChunkIndex
-        /// The index's address (for a single chunk, the chunk's); nil while nothing is written.
-        public let indexAddress: UInt64?
-        /// Version 4 flag bit 0: partial edge chunks are stored unfiltered.
-        public let dontFilterPartialEdgeChunks: Bool
-    }
-
-    /// Which structure indexes the chunks (version 4's chunk indexing types; a v1 B-tree before).
-    public enum ChunkIndex: Sendable, Equatable {
-        case bTreeV1
-        /// One chunk holds the whole dataset; when filtered, its size and filter mask are here.
-        case singleChunk(filteredSize: UInt64?, filterMask: UInt32?)
-        /// Chunks are contiguous and in order: no index at all.
-        case implicit
-        case fixedArray(pageBits: UInt8)
-        case extensibleArray(
-            maximumBits: UInt8, indexElements: UInt8, minimumPointers: UInt8, minimumElements: UInt8, pageBits: UInt8)
-        case bTreeV2(nodeSize: UInt32, splitPercent: UInt8, mergePercent: UInt8)
-    }
-
+///
+/// libhdf5 counts the spec's "dataset element size" of a chunked layout in the dimensionality:
+/// it is the last dimension size. A contiguous layout stores no size: it is the product of the
+/// dimension sizes (which include the element size), 32 bits each.
+///
+/// Version 3, and the compact and contiguous classes of versions 4 and 5:
+///
+/// ```text
+/// version                 1   3, 4 or 5
+/// layout class            1   0 compact, 1 contiguous, 2 chunked, 3 virtual (version 4 and up)
+/// compact:    size 2, raw data
+/// contiguous: address O, size L
+/// chunked (version 3): dimensionality 1, v1 B-tree address O, dimension sizes dimensionality × 4
+///                      (the last is the element size)
+/// virtual:    global heap collection address O, global heap object index 4
+/// ```
+///
+/// Versions 4 and 5, chunked (version 5, written by libhdf5 2.0, has the same fields; it tells
+/// the chunk index that filtered chunk sizes are stored with the width of a length):
+///
+/// ```text
+/// flags                       1   bit 0 do not filter partial edge chunks,
+///                                 bit 1 single index with filter
+/// dimensionality              1
+/// dimension size encoded length 1 1 to 8
+/// dimension sizes             dimensionality × encoded length (the last is the element size)
+/// chunk indexing type         1   1 single chunk, 2 implicit, 3 fixed array,
+///                                 4 extensible array, 5 version 2 B-tree
+/// indexing type information       see `ChunkIndex`
+/// address                     O   of the chunk index (or of the single chunk)
+/// ```
+public struct DataLayoutMessage: Sendable, Equatable {
+    /// The message version, 1 to 5.
     public let version: Int
+    /// The storage the layout describes.
     public let storage: Storage
 
     /// Bytes a chunk index uses for a filtered chunk's stored size: before version 5, one byte
@@ -63,125 +60,230 @@ public struct DataLayoutMessage: Sendable {
         version >= 5 ? context.lengthSize : FilteredChunkBTreeRecord.chunkSizeWidth(chunkBytes: chunkBytes)
     }
 
-    /// Chunk dimensions (element size included) allowed by libhdf5 (`H5O_LAYOUT_NDIMS`).
-    static let maximumChunkDimensions = 33
+    /// The layout classes.
+    public enum Storage: Sendable, Equatable {
+        /// The data is in the message itself.
+        case compact(data: Bytes, dataOffset: UInt64)
+        /// The data is one block of `size` bytes at `address`; nil when not yet allocated.
+        case contiguous(address: UInt64?, size: UInt64)
+        /// The data is in chunks.
+        case chunked(Chunked)
+        /// The data maps onto other datasets; the mappings are encoded in a global heap object
+        /// that this reader does not resolve.
+        case virtual(globalHeapAddress: UInt64?, index: UInt32)
+    }
+
+    /// The chunked layout's parameters.
+    public struct Chunked: Sendable, Equatable {
+        /// The size of a chunk in elements, slowest-varying dimension first (without the
+        /// trailing element-size dimension stored on disk).
+        public let chunkShape: [UInt64]
+        /// The size of one element in bytes (the trailing dimension stored on disk).
+        public let elementSize: UInt32
+        /// The bytes in one unfiltered chunk: the product of the shape and the element size.
+        public let chunkByteCount: UInt64
+        /// The structure that finds the chunks.
+        public let index: ChunkIndex
+        /// Address of the chunk index (the single chunk itself for `.singleChunk`); nil when no
+        /// storage is allocated yet.
+        public let address: UInt64?
+        /// Version 4 flag bit 0: partial edge chunks are stored without filters.
+        public let doNotFilterPartialEdgeChunks: Bool
+    }
+
+    /// The structures that index a chunked dataset's chunks, with their creation parameters.
+    public enum ChunkIndex: Sendable, Equatable {
+        /// A version 1 B-tree (node type 1): the only index of versions 1 to 3.
+        case bTreeV1
+        /// Type 1: the dataset is one chunk at the layout's address. When the chunk is filtered
+        /// (flag bit 1), its size after filtering and its filter mask.
+        case singleChunk(filteredSize: UInt64?, filterMask: UInt32?)
+        /// Type 2: chunks lie one after another from the layout's address, unfiltered.
+        case implicit
+        /// Type 3: a fixed array; `pageBits` is log2 of the elements in a data block page.
+        case fixedArray(pageBits: UInt8)
+        /// Type 4: an extensible array and its creation parameters.
+        case extensibleArray(
+            maxBits: UInt8, indexElements: UInt8, minPointers: UInt8, minElements: UInt8, pageBits: UInt8)
+        /// Type 5: a version 2 B-tree (record type 10 or 11) and its creation parameters.
+        case bTreeV2(nodeSize: UInt32, splitPercent: UInt8, mergePercent: UInt8)
+    }
+
+    /// The most dimensions a chunk may have (libhdf5's H5S_MAX_RANK).
+    public static let maximumChunkRank = 32
 
     public init(parsing cursor: inout ByteCursor, context: FormatContext) throws {
-        let start = cursor.offset
-        version = Int(try cursor.readUInt8())
-        switch version {
-        case 1, 2: storage = try Self.parseVersion1Or2(&cursor, context: context)
-        // Version 5 (libhdf5 2.0) has version 4's fields; it changes how chunk indexes store
-        // the sizes of filtered chunks (with the width of a length), see `filteredChunkSizeWidth`.
-        case 3, 4, 5: storage = try Self.parseVersion3Or4(&cursor, version: version, context: context)
-        default:
-            throw HDF5Error.unknownVersion(structure: cursor.structure, offset: start, version: version)
-        }
+        let version = try cursor.readVersion(1...5)
+        self.version = Int(version)
+        storage =
+            version <= 2
+            ? try Self.parseVersions1And2(&cursor, context: context)
+            : try Self.parseVersions3To5(&cursor, version: version, context: context)
     }
 
-    private static func parseVersion1Or2(_ cursor: inout ByteCursor, context: FormatContext) throws -> Storage {
+    private static func parseVersions1And2(_ cursor: inout ByteCursor, context: FormatContext) throws -> Storage {
         let dimensionality = Int(try cursor.readUInt8())
+        let layoutClassOffset = cursor.offset
         let layoutClass = try cursor.readUInt8()
         try cursor.skip(5)
-        let address = layoutClass == 0 ? nil : try cursor.readAddress(context)
-        guard (1...maximumChunkDimensions).contains(dimensionality) else {
-            throw cursor.invalid("layout dimensionality \(dimensionality)")
+        guard (1...maximumChunkRank + 1).contains(dimensionality) else {
+            throw cursor.invalid("dimensionality \(dimensionality) is not 1 to \(maximumChunkRank + 1)")
         }
-        var dimensions: [UInt64] = []
-        for _ in 0..<dimensionality { dimensions.append(UInt64(try cursor.readUInt32())) }
         switch layoutClass {
         case 0:
-            let size = Int(try cursor.readUInt32())
+            try cursor.skip(4 * dimensionality)
+            let size = try cursor.readUInt32()
             let dataOffset = cursor.offset
-            return .compact(data: try cursor.readBytes(size), dataOffset: dataOffset)
+            return .compact(data: try cursor.readBytes(try cursor.require(UInt64(size))), dataOffset: dataOffset)
         case 1:
-            return .contiguous(address: address, size: nil)
+            let address = try cursor.readAddress(context)
+            let sizesOffset = cursor.offset
+            var size: UInt64 = 1
+            for dimension in try readDimensionSizes(&cursor, count: dimensionality, width: 4) {
+                let (next, overflow) = size.multipliedReportingOverflow(by: dimension)
+                guard !overflow else {
+                    throw HDF5Error.invalid(
+                        structure: cursor.structure, offset: sizesOffset, reason: "contiguous size overflows")
+                }
+                size = next
+            }
+            return .contiguous(address: address, size: size)
         case 2:
-            return .chunked(
-                try chunked(dimensions, index: .bTreeV1, address: address, flags: 0, cursor: cursor))
+            let address = try cursor.readAddress(context)
+            let dimensions = try readDimensionSizes(&cursor, count: dimensionality, width: 4)
+            return .chunked(try Chunked(dimensions: dimensions, index: .bTreeV1, address: address, cursor: cursor))
         default:
-            throw cursor.invalid("layout class \(layoutClass) in a version 1 or 2 layout message")
+            throw HDF5Error.invalid(
+                structure: cursor.structure, offset: layoutClassOffset,
+                reason: "layout class \(layoutClass) in a version 1 or 2 layout message")
         }
     }
 
-    private static func parseVersion3Or4(
-        _ cursor: inout ByteCursor, version: Int, context: FormatContext
+    private static func parseVersions3To5(
+        _ cursor: inout ByteCursor, version: UInt8, context: FormatContext
     ) throws -> Storage {
-        let layoutClass = try cursor.readUInt8()
-        switch layoutClass {
+        let layoutClassOffset = cursor.offset
+        switch try cursor.readUInt8() {
         case 0:
-            let size = Int(try cursor.readUInt16())
+            let size = try cursor.readUInt16()
             let dataOffset = cursor.offset
-            return .compact(data: try cursor.readBytes(size), dataOffset: dataOffset)
+            return .compact(data: try cursor.readBytes(Int(size)), dataOffset: dataOffset)
         case 1:
             return .contiguous(address: try cursor.readAddress(context), size: try cursor.readLength(context))
         case 2 where version == 3:
             let dimensionality = Int(try cursor.readUInt8())
-            guard (2...maximumChunkDimensions).contains(dimensionality) else {
-                throw cursor.invalid("chunk dimensionality \(dimensionality)")
-            }
+            try checkChunkDimensionality(dimensionality, cursor: cursor)
             let address = try cursor.readAddress(context)
-            var dimensions: [UInt64] = []
-            for _ in 0..<dimensionality { dimensions.append(UInt64(try cursor.readUInt32())) }
-            return .chunked(try chunked(dimensions, index: .bTreeV1, address: address, flags: 0, cursor: cursor))
+            let dimensions = try readDimensionSizes(&cursor, count: dimensionality, width: 4)
+            return .chunked(try Chunked(dimensions: dimensions, index: .bTreeV1, address: address, cursor: cursor))
         case 2:
-            let flags = try cursor.readUInt8()
-            let dimensionality = Int(try cursor.readUInt8())
-            guard (2...maximumChunkDimensions).contains(dimensionality) else {
-                throw cursor.invalid("chunk dimensionality \(dimensionality)")
-            }
-            let width = Int(try cursor.readUInt8())
-            guard (1...8).contains(width) else { throw cursor.invalid("chunk dimension size width \(width)") }
-            var dimensions: [UInt64] = []
-            for _ in 0..<dimensionality { dimensions.append(try cursor.readUnsigned(width: width)) }
-            let index = try chunkIndex(&cursor, flags: flags, context: context)
-            let address = try cursor.readAddress(context)
-            return .chunked(try chunked(dimensions, index: index, address: address, flags: flags, cursor: cursor))
+            return .chunked(try parseVersion4Chunked(&cursor, context: context))
         case 3 where version >= 4:
             return .virtual(globalHeapAddress: try cursor.readAddress(context), index: try cursor.readUInt32())
-        default:
-            throw cursor.invalid("layout class \(layoutClass) in a version \(version) layout message")
+        case let other:
+            throw HDF5Error.invalid(
+                structure: cursor.structure, offset: layoutClassOffset,
+                reason: "layout class \(other) in a version \(version) layout message")
         }
     }
 
-    private static func chunkIndex(_ cursor: inout ByteCursor, flags: UInt8, context: FormatContext) throws -> ChunkIndex {
-        let type = try cursor.readUInt8()
-        switch type {
+    private static func parseVersion4Chunked(_ cursor: inout ByteCursor, context: FormatContext) throws -> Chunked {
+        let flagsOffset = cursor.offset
+        let flags = try cursor.readUInt8()
+        guard flags & ~0x03 == 0 else {
+            throw HDF5Error.invalid(
+                structure: cursor.structure, offset: flagsOffset, reason: "unknown chunked layout flags \(flags)")
+        }
+        let dimensionality = Int(try cursor.readUInt8())
+        try checkChunkDimensionality(dimensionality, cursor: cursor)
+        let encodedLength = Int(try cursor.readUInt8())
+        guard (1...8).contains(encodedLength) else {
+            throw cursor.invalid("dimension size encoded length \(encodedLength) is not 1 to 8")
+        }
+        let dimensions = try readDimensionSizes(&cursor, count: dimensionality, width: encodedLength)
+        let typeOffset = cursor.offset
+        let index: ChunkIndex
+        switch try cursor.readUInt8() {
         case 1:
-            // Flag bit 1: the single chunk is filtered, so its stored size and mask are recorded.
-            guard flags & 0x02 != 0 else { return .singleChunk(filteredSize: nil, filterMask: nil) }
-            return .singleChunk(filteredSize: try cursor.readLength(context), filterMask: try cursor.readUInt32())
+            if flags & 0x02 != 0 {
+                index = .singleChunk(filteredSize: try cursor.readLength(context), filterMask: try cursor.readUInt32())
+            } else {
+                index = .singleChunk(filteredSize: nil, filterMask: nil)
+            }
         case 2:
-            return .implicit
+            index = .implicit
         case 3:
-            return .fixedArray(pageBits: try cursor.readUInt8())
+            index = .fixedArray(pageBits: try readNonZero(&cursor, "fixed array page bits"))
         case 4:
-            return .extensibleArray(
-                maximumBits: try cursor.readUInt8(), indexElements: try cursor.readUInt8(),
-                minimumPointers: try cursor.readUInt8(), minimumElements: try cursor.readUInt8(),
-                pageBits: try cursor.readUInt8())
+            index = .extensibleArray(
+                maxBits: try readNonZero(&cursor, "extensible array maximum bits"),
+                indexElements: try readNonZero(&cursor, "extensible array index elements"),
+                minPointers: try readNonZero(&cursor, "extensible array minimum pointers"),
+                minElements: try readNonZero(&cursor, "extensible array minimum elements"),
+                pageBits: try readNonZero(&cursor, "extensible array page bits"))
         case 5:
-            return .bTreeV2(
+            index = .bTreeV2(
                 nodeSize: try cursor.readUInt32(), splitPercent: try cursor.readUInt8(),
                 mergePercent: try cursor.readUInt8())
-        default:
-            throw cursor.invalid("chunk indexing type \(type)")
+        case let other:
+            throw HDF5Error.invalid(
+                structure: cursor.structure, offset: typeOffset, reason: "unknown chunk indexing type \(other)")
+        }
+        let address = try cursor.readAddress(context)
+        return try Chunked(
+            dimensions: dimensions, index: index, address: address, cursor: cursor,
+            doNotFilterPartialEdgeChunks: flags & 0x01 != 0)
+    }
+
+    /// Reads `count` (at most 33) dimension sizes of `width` bytes each.
+    private static func readDimensionSizes(_ cursor: inout ByteCursor, count: Int, width: Int) throws -> [UInt64] {
+        try cursor.require(count * width)
+        return try (0..<count).map { _ in try cursor.readUnsigned(width: width) }
+    }
+
+    /// A chunked layout stores the chunk rank plus one (the element size).
+    private static func checkChunkDimensionality(_ dimensionality: Int, cursor: ByteCursor) throws {
+        guard (2...maximumChunkRank + 1).contains(dimensionality) else {
+            throw cursor.invalid("chunk dimensionality \(dimensionality) is not 2 to \(maximumChunkRank + 1)")
         }
     }
 
-    /// Splits the stored dimensions into the chunk shape and the trailing element size.
-    private static func chunked(
-        _ dimensions: [UInt64], index: ChunkIndex, address: UInt64?, flags: UInt8, cursor: ByteCursor
-    ) throws -> Chunked {
-        guard let elementSize = dimensions.last, dimensions.count >= 2 else {
-            throw cursor.invalid("chunked layout needs at least one dimension and the element size")
+    /// Reads a creation parameter byte that libhdf5 requires to be nonzero.
+    private static func readNonZero(_ cursor: inout ByteCursor, _ name: String) throws -> UInt8 {
+        let offset = cursor.offset
+        let value = try cursor.readUInt8()
+        guard value != 0 else {
+            throw HDF5Error.invalid(structure: cursor.structure, offset: offset, reason: "\(name) is 0")
         }
-        let shape = Array(dimensions.dropLast())
-        guard !shape.contains(0), elementSize > 0 else {
-            throw cursor.invalid("chunk dimension of zero in \(dimensions)")
+        return value
+    }
+}
+
+extension DataLayoutMessage.Chunked {
+    /// Builds the chunked parameters from the on-disk dimension sizes, whose last is the element
+    /// size. Every size must be 1 to 2³²−1 (libhdf5 keeps them in 32 bits) and the chunk's byte
+    /// count must fit in 64 bits.
+    fileprivate init(
+        dimensions: [UInt64], index: DataLayoutMessage.ChunkIndex, address: UInt64?, cursor: ByteCursor,
+        doNotFilterPartialEdgeChunks: Bool = false
+    ) throws {
+        guard dimensions.count >= 2, let last = dimensions.last else {
+            throw cursor.invalid("chunked layout has \(dimensions.count) dimension sizes")
         }
-        return Chunked(
-            chunkShape: shape, elementSize: elementSize, index: index, indexAddress: address,
-            dontFilterPartialEdgeChunks: flags & 0x01 != 0)
+        var byteCount: UInt64 = 1
+        for dimension in dimensions {
+            guard dimension != 0, dimension <= UInt64(UInt32.max) else {
+                throw cursor.invalid("chunk dimension sizes \(dimensions) must be 1 to 2^32-1")
+            }
+            let (next, overflow) = byteCount.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw cursor.invalid("chunk byte count of \(dimensions) overflows") }
+            byteCount = next
+        }
+        chunkShape = Array(dimensions.dropLast())
+        elementSize = UInt32(last)
+        chunkByteCount = byteCount
+        self.index = index
+        self.address = address
+        self.doNotFilterPartialEdgeChunks = doNotFilterPartialEdgeChunks
     }
 }

@@ -57,7 +57,9 @@ public struct ObjectModificationTimeMessage: Sendable, Equatable {
             fields.append(value)
             position += width
         }
-        let (year, month, day, hour, minute, second) = (fields[0], fields[1], fields[2], fields[3], fields[4], fields[5])
+        let (year, month, day, hour, minute, second) = (
+            fields[0], fields[1], fields[2], fields[3], fields[4], fields[5]
+        )
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else {
             throw HDF5Error.invalid(
                 structure: cursor.structure, offset: start,
