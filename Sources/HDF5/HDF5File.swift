@@ -16,10 +16,11 @@ public final class HDF5File: Sendable {
     let store: MetadataStore
     let objects: ObjectCache
 
-    /// Opens an HDF5 file from a byte source: reads and checks its superblock.
-    public init(source: any ByteSource) async throws {
+    /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` is
+    /// the least a fetch reads around the bytes a decoder asked for.
+    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) async throws {
         self.source = source
-        store = MetadataStore(source: source)
+        store = MetadataStore(source: source, readAhead: readAhead)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
         sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }
