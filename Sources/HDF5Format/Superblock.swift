@@ -64,9 +64,10 @@ public struct Superblock: Sendable, Equatable {
                 return try Superblock(view: view, offset: candidate)
             }
         }
+        let head = try view.bytes(at: 0, length: min(view.fileSize, 8), structure: "superblock")
         throw HDF5Error.badSignature(
-            structure: "superblock", offset: 0, expected: "\\211HDF\\r\\n\\032\\n",
-            found: "no HDF5 signature at offset 0, 512, 1024, 2048, ...")
+            structure: "superblock (searched at 0, 512, 1024, 2048, ...; not an HDF5 file?)", offset: 0,
+            expected: "\\211HDF\\r\\n\\032\\n", found: printable(head.array))
     }
 
     /// Decodes the superblock whose signature is at `offset`.

@@ -23,6 +23,10 @@ struct List: AsyncParsableCommand {
     var path: String = "/"
 
     func run() async throws {
+        try await source.reporting { try await list() }
+    }
+
+    private func list() async throws {
         let file = try await source.open()
         let entries = try await file.walk(from: path, recursive: recursive)
         if json {

@@ -19,11 +19,7 @@ public struct AttributeInfoMessage: Sendable, Equatable {
     public let creationOrderIndexAddress: UInt64?
 
     public init(parsing cursor: inout ByteCursor, context: FormatContext) throws {
-        let start = cursor.offset
-        let version = try cursor.readUInt8()
-        guard version == 0 else {
-            throw HDF5Error.unknownVersion(structure: cursor.structure, offset: start, version: Int(version))
-        }
+        _ = try cursor.readVersion(0...0)
         let flags = try cursor.readUInt8()
         maximumCreationIndex = flags & 0x01 != 0 ? try cursor.readUInt16() : nil
         fractalHeapAddress = try cursor.readAddress(context)

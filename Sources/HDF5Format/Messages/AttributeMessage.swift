@@ -29,11 +29,7 @@ public struct AttributeMessage: Sendable {
     public let dataOffset: UInt64
 
     public init(parsing cursor: inout ByteCursor, context: FormatContext) throws {
-        let start = cursor.offset
-        let version = try cursor.readUInt8()
-        guard (1...3).contains(version) else {
-            throw HDF5Error.unknownVersion(structure: cursor.structure, offset: start, version: Int(version))
-        }
+        let version = try cursor.readVersion(1...3)
         let flags = try cursor.readUInt8()
         isDatatypeShared = version >= 2 && flags & 0x01 != 0
         isDataspaceShared = version >= 2 && flags & 0x02 != 0

@@ -43,10 +43,7 @@ public struct LinkMessage: Sendable, Equatable {
 
     public init(parsing cursor: inout ByteCursor, context: FormatContext) throws {
         let start = cursor.offset
-        let version = try cursor.readUInt8()
-        guard version == 1 else {
-            throw HDF5Error.unknownVersion(structure: cursor.structure, offset: start, version: Int(version))
-        }
+        _ = try cursor.readVersion(1...1)
         let flags = try cursor.readUInt8()
         let linkType = flags & 0x08 != 0 ? try cursor.readUInt8() : 0
         creationOrder = flags & 0x04 != 0 ? Int64(bitPattern: try cursor.readUInt64()) : nil

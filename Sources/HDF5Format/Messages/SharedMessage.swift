@@ -5,7 +5,8 @@ import ByteKit
 /// (HDF5 File Format Specification 4.0, IV.A.2, "Shared Message"; libhdf5's `H5O__shared_decode`).
 ///
 /// ```text
-/// version 1: version 1, type 1 (ignored), reserved 6, object header address O
+/// version 1: version 1, type 1 (ignored), reserved 6, then a symbol table entry of which
+///            libhdf5 skips a length-sized field and reads the object header address O
 /// version 2: version 1, type 1, object header address O
 /// version 3: version 1, type 1 (1 = shared-message heap, 2 = object header),
 ///            heap ID 8 (type 1) or object header address O (type 2)
@@ -22,7 +23,9 @@ public enum SharedMessage: Sendable, Equatable {
         let type = try cursor.readUInt8()
         switch version {
         case 1:
-            try cursor.skip(6)
+            // libhdf5 (`H5O__shared_decode`) skips the reserved bytes and the entry's first
+            // field, one "size of lengths" wide, which the specification's table does not show.
+            try cursor.skip(6 + context.lengthSize)
         case 2:
             break
         case 3:
