@@ -24,6 +24,15 @@ import numpy as np
 from h5py import h5a, h5d, h5f, h5p, h5s, h5t
 
 LIBVERS = ("earliest", "latest")
+# libhdf5 2.0's "latest" writes version 5 layout messages for filtered chunked datasets; files
+# written with "latest" by libhdf5 1.10 to 1.14 (most files in the wild) have version 4.
+LAYOUT_LIBVERS = LIBVERS + ("v114",)
+# Lower and upper format bounds of each libver name (H5Pset_libver_bounds).
+LIBVER_BOUNDS = {
+    "earliest": (h5f.LIBVER_EARLIEST, h5f.LIBVER_LATEST),
+    "latest": (h5f.LIBVER_LATEST, h5f.LIBVER_LATEST),
+    "v114": (h5f.LIBVER_V114, h5f.LIBVER_V114),
+}
 SEED = 20240102
 
 # ---------------------------------------------------------------------------------------------
@@ -109,8 +118,7 @@ def commit(group, name, dtype):
 def created(path, libver, fcpl=None):
     """A new file made through h5f.create, for file-creation properties h5py does not expose."""
     fapl = h5p.create(h5p.FILE_ACCESS)
-    fapl.set_libver_bounds(*{"earliest": (h5f.LIBVER_EARLIEST, h5f.LIBVER_LATEST),
-                             "latest": (h5f.LIBVER_LATEST, h5f.LIBVER_LATEST)}[libver])
+    fapl.set_libver_bounds(*LIBVER_BOUNDS[libver])
     fcpl = fcpl or h5p.create(h5p.FILE_CREATE)
     fcpl.set_obj_track_times(False)
     file = h5py.File(h5f.create(str(path).encode(), h5f.ACC_TRUNC, fapl=fapl, fcpl=fcpl))
@@ -400,14 +408,14 @@ def write_layouts(path, libver, directory):
                                dcpl=dcpl_with(chunks=(4, 4), alloc_time=h5d.ALLOC_TIME_EARLY))
         layouts.create_dataset("fixed_array", data=sequence[:1000], chunks=(10,))
         layouts.create_dataset("fixed_array_filtered", data=sequence[:1000], chunks=(10,), compression="gzip")
-        if libver == "latest":
+        if libver != "earliest":
             # More than 1024 chunks: the fixed array's data block is paged.
             layouts.create_dataset("fixed_array_paged", data=(sequence % 256).astype("u1")[:2000], chunks=(1,))
-        layouts.create_dataset("extensible_array", data=sequence[:2000], chunks=(4 if libver == "latest" else 40,),
+        layouts.create_dataset("extensible_array", data=sequence[:2000], chunks=(40 if libver == "earliest" else 4,),
                                maxshape=(None,))
         layouts.create_dataset("extensible_array_filtered", data=sequence[:2000], chunks=(40,),
                                maxshape=(None,), compression="gzip", shuffle=True)
-        layouts.create_dataset("btree_v2", data=sequence.reshape(64, 64), chunks=(4, 4) if libver == "latest" else (16, 8),
+        layouts.create_dataset("btree_v2", data=sequence.reshape(64, 64), chunks=(16, 8) if libver == "earliest" else (4, 4),
                                maxshape=(None, None))
         layouts.create_dataset("btree_v2_filtered", data=sequence.reshape(64, 64), chunks=(8, 8),
                                maxshape=(None, 64 * 4), compression="gzip", fletcher32=True)
@@ -646,9 +654,10 @@ def main(arguments):
     for libver in LIBVERS:
         write_types(directory / f"types_{libver}.h5", libver)
         write_groups(directory / f"groups_{libver}.h5", libver)
+        write_userblock(directory / f"userblock_{libver}.h5", libver)
+    for libver in LAYOUT_LIBVERS:
         write_layouts(directory / f"layouts_{libver}.h5", libver, directory)
         write_filters(directory / f"filters_{libver}.h5", libver)
-        write_userblock(directory / f"userblock_{libver}.h5", libver)
     write_external_target(directory / "external_target.h5")
     write_shared_messages(directory / "shared_messages.h5")
     write_paged(directory / "paged.h5")

@@ -5,7 +5,7 @@ Every HDF5 file of ../shared/testdata/ and TestData/fixtures/ is listed by the b
 both must give the same entries (README.md's `--json` contract), in the same order.
 
 Values the oracle cannot decode (h5py's {"__error__": ...}) are not judged: they are reported
-as warnings in pytest's summary.
+as warnings in pytest's summary. Files listed in known_gaps.txt are expected to fail.
 """
 
 import functools
@@ -46,7 +46,26 @@ def file_id(path):
     return str(path)
 
 
-FILES = conformance_files()
+def known_gaps():
+    """known_gaps.txt: files nwbpeek is known not to list yet, each with the reason. Their
+    tests are expected to fail (strict: once one passes, its line must go)."""
+    gaps = {}
+    for line in (Path(__file__).resolve().parent / "known_gaps.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, reason = line.partition(" ")
+            gaps[name] = reason.strip() or "known gap"
+    return gaps
+
+
+KNOWN_GAPS = known_gaps()
+
+
+FILES = [pytest.param(path, id=file_id(path)) for path in conformance_files()]
+FILES_WITH_KNOWN_GAPS = [
+    pytest.param(path, id=file_id(path), marks=[pytest.mark.xfail(reason=KNOWN_GAPS[file_id(path)], strict=True)]
+                 if file_id(path) in KNOWN_GAPS else [])
+    for path in conformance_files()]
 
 
 def run_nwbpeek(*arguments):
@@ -57,10 +76,11 @@ def run_nwbpeek(*arguments):
 
 
 @functools.lru_cache(maxsize=None)
-def nwbpeek_listing(path):
+def nwbpeek_output(path):
+    """nwbpeek's entries for `path`, and what went wrong (None when nothing did)."""
     result = run_nwbpeek("ls", "--recursive", "--json", str(path))
     if result.returncode != 0:
-        pytest.fail(f"nwbpeek exited with {result.returncode} on {path}:\n{result.stderr.strip()[:2000]}")
+        return [], f"nwbpeek exited with {result.returncode} on {path}:\n{result.stderr.strip()[:2000]}"
     entries = []
     for number, line in enumerate(result.stdout.splitlines(), start=1):
         if not line.strip():
@@ -68,7 +88,14 @@ def nwbpeek_listing(path):
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError as error:
-            pytest.fail(f"line {number} of nwbpeek's output is not JSON ({error}): {line[:SHOWN_CHARACTERS]}")
+            return [], f"line {number} of nwbpeek's output is not JSON ({error}): {line[:SHOWN_CHARACTERS]}"
+    return entries, None
+
+
+def nwbpeek_listing(path):
+    entries, failure = nwbpeek_output(path)
+    if failure:
+        pytest.fail(failure, pytrace=False)
     return entries
 
 
@@ -134,7 +161,12 @@ def describe_difference(ours, expected):
 # Tests ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", FILES, ids=file_id)
+def test_shared_conformance_files_are_present():
+    if not SHARED.is_dir():
+        pytest.skip(f"no {SHARED}: only TestData/fixtures are compared")
+
+
+@pytest.mark.parametrize("path", FILES_WITH_KNOWN_GAPS)
 def test_listing_matches_h5py(path):
     expected = oracle_listing(path)
     ours = nwbpeek_listing(path)
@@ -170,10 +202,13 @@ def test_listing_matches_h5py(path):
         pytest.fail(f"{file_id(path)}:\n" + "\n".join(problems), pytrace=False)
 
 
-@pytest.mark.parametrize("path", FILES, ids=file_id)
+@pytest.mark.parametrize("path", FILES)
 def test_listing_order_is_depth_first_by_name_bytes(path):
     expected = [entry["path"] for entry in oracle_listing(path)]
-    ours = [entry.get("path") for entry in nwbpeek_listing(path)]
+    entries, failure = nwbpeek_output(path)
+    if failure:
+        pytest.skip("nwbpeek failed (test_listing_matches_h5py reports how)")
+    ours = [entry.get("path") for entry in entries]
     if sorted(map(str, ours)) != sorted(expected):
         pytest.skip("the paths differ (test_listing_matches_h5py reports how)")
     first = next(index for index, (mine, theirs) in enumerate(zip(ours, expected)) if mine != theirs) \
