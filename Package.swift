@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "ByteSources", dependencies: ["ByteKit"]),
         // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
+        // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
+        .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
         .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format"]),
         .executableTarget(
@@ -36,6 +38,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
+        .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,192 @@
+import ByteKit
+import ByteSources
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads selections of a chunked array: plans every chunk read of a selection as one batched
+/// `ByteSource` read, decodes chunks concurrently, and copies each chunk's part straight into
+/// the output. Unfiltered chunks are never read whole: only the byte runs the selection needs.
+public struct ArrayReader: Sendable {
+    public let layout: ArrayLayout
+    public let locator: any ChunkLocator
+    public let decoder: any ChunkDecoder
+    public let source: any ByteSource
+    /// Runs of an unfiltered chunk closer than this are read as one range.
+    public var coalescingGap: UInt64 = 4096
+    /// Above this many runs in an unfiltered chunk, the chunk is read whole.
+    public var maximumRunsPerChunk = 65_536
+
+    public init(layout: ArrayLayout, locator: any ChunkLocator, decoder: any ChunkDecoder, source: any ByteSource) {
+        self.layout = layout
+        self.locator = locator
+        self.decoder = decoder
+        self.source = source
+    }
+
+    /// The selected elements, row-major, `layout.elementSize` bytes each, in the stored byte
+    /// order, and the shape they have (dimensions selected by an index dropped).
+    public func read(_ selection: Selection) async throws -> (bytes: Bytes, shape: [UInt64]) {
+        let resolved = try selection.resolve(shape: layout.shape)
+        let bytes = try await read(resolved)
+        return (bytes, zip(resolved, resolved.map(\.count)).filter { !$0.0.isIndex }.map(\.1))
+    }
+
+    /// The elements of a resolved selection; see `read(_:)`.
+    public func read(_ selection: [ResolvedDimension]) async throws -> Bytes {
+        let plan = try ReadPlan(layout: layout, selection: selection)
+        let elementSize = UInt64(layout.elementSize)
+        var total = elementSize
+        for count in plan.counts {
+            let (product, overflow) = total.multipliedReportingOverflow(by: count)
+            guard !overflow, product <= UInt64(Int.max) else {
+                throw ArrayError.tooLarge(elements: plan.counts.map(String.init).joined(separator: " x "))
+            }
+            total = product
+        }
+        let output = OutputBuffer(count: Int(total))
+        guard let chunkByteCount = layout.chunkByteCount else {
+            throw ArrayError.unsupported(feature: "chunks of more than \(Int.max) bytes")
+        }
+
+        // Where each chunk is, and what to fetch for it.
+        var fetches: [ByteRange] = []
+        var jobs: [Job] = []
+        for task in plan.tasks {
+            guard let stored = try locator.chunk(at: task.coordinates) else {
+                jobs.append(Job(task: task, stored: nil, fetches: 0..<0, readsRuns: false))
+                continue
+            }
+            let first = fetches.count
+            let readsRuns = decoder.isIdentity && task.runs.count <= maximumRunsPerChunk
+            if readsRuns {
+                fetches += coalescedRanges(task.runs, chunk: stored.range)
+            } else {
+                fetches.append(stored.range)
+            }
+            jobs.append(Job(task: task, stored: stored, fetches: first..<fetches.count, readsRuns: readsRuns))
+        }
+        let fetched = try await source.read(fetches)
+        guard fetched.count == fetches.count else {
+            throw ArrayError.shortRead(range: fetches.first ?? ByteRange(offset: 0, length: 0), found: fetched.count)
+        }
+
+        let concurrency = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var started = 0
+            for job in jobs {
+                if started >= concurrency { try await group.next() }
+                let pieces = Array(fetched[job.fetches])
+                let ranges = Array(fetches[job.fetches])
+                group.addTask {
+                    try self.run(job, pieces: pieces, ranges: ranges, chunkByteCount: chunkByteCount, output: output)
+                }
+                started += 1
+            }
+            try await group.waitForAll()
+        }
+        return Bytes(storage: output)
+    }
+
+    /// One chunk's work: where it is stored (nil: fill value), and its slice of the fetches.
+    struct Job: Sendable {
+        let task: ReadPlan.ChunkTask
+        let stored: StoredChunk?
+        let fetches: Range<Int>
+        let readsRuns: Bool
+    }
+
+    /// The byte ranges of an unfiltered chunk that hold the runs, near ones merged.
+    func coalescedRanges(_ runs: [ReadPlan.Run], chunk: ByteRange) -> [ByteRange] {
+        let elementSize = UInt64(layout.elementSize)
+        var ranges: [ByteRange] = []
+        for run in runs.sorted(by: { $0.sourceElement < $1.sourceElement }) {
+            let start = chunk.offset + run.sourceElement * elementSize
+            let end = chunk.offset + run.sourceEnd * elementSize
+            if let last = ranges.last, let lastEnd = last.end, start <= lastEnd + coalescingGap {
+                ranges[ranges.count - 1].length = max(lastEnd, end) - last.offset
+            } else {
+                ranges.append(ByteRange(offset: start, length: end - start))
+            }
+        }
+        return ranges
+    }
+
+    private func run(
+        _ job: Job, pieces: [Bytes], ranges: [ByteRange], chunkByteCount: Int, output: OutputBuffer
+    ) throws {
+        let elementSize = layout.elementSize
+        guard let stored = job.stored else {
+            for run in job.task.runs { output.fill(run, with: layout.fillValue) }
+            return
+        }
+        for (range, bytes) in zip(ranges, pieces) where UInt64(bytes.count) != range.length {
+            throw ArrayError.shortRead(range: range, found: bytes.count)
+        }
+        if job.readsRuns {
+            // Each run lies inside one fetched range; find it by offset.
+            for run in job.task.runs {
+                let start = stored.range.offset + run.sourceElement * UInt64(elementSize)
+                guard let index = ranges.lastIndex(where: { $0.offset <= start }) else {
+                    throw ArrayError.shortRead(range: stored.range, found: 0)
+                }
+                try output.copy(run, from: pieces[index], base: Int(start - ranges[index].offset), elementSize: elementSize)
+            }
+            return
+        }
+        guard let whole = pieces.first else { throw ArrayError.shortRead(range: stored.range, found: 0) }
+        let elements = try decoder.decode(whole, filterMask: stored.filterMask, chunkByteCount: chunkByteCount)
+        // An unfiltered chunk at the end of a contiguous dataset may be shorter than a chunk;
+        // runs are checked against what is there.
+        guard decoder.isIdentity || elements.count == chunkByteCount else {
+            throw ArrayError.chunkSize(coordinates: job.task.coordinates, expected: chunkByteCount, found: elements.count)
+        }
+        for run in job.task.runs {
+            try output.copy(run, from: elements, base: Int(run.sourceElement) * elementSize, elementSize: elementSize)
+        }
+    }
+}
+
+/// The output of a read: written by many tasks at once, each to its own elements.
+final class OutputBuffer: ByteStorage, @unchecked Sendable {
+    private let allocation: UnsafeMutableRawPointer
+
+    init(count: Int) {
+        allocation = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        super.init(baseAddress: UnsafeRawPointer(allocation), count: count)
+    }
+
+    deinit { allocation.deallocate() }
+
+    /// Copies a run's elements; `base` is the byte offset of the run's first element in `source`.
+    func copy(_ run: ReadPlan.Run, from source: Bytes, base: Int, elementSize: Int) throws {
+        let count = Int(run.count)
+        let stride = Int(run.sourceStride) * elementSize
+        let needed = base + (count - 1) * stride + elementSize
+        guard base >= 0, needed <= source.count else {
+            throw ArrayError.shortRead(range: ByteRange(offset: UInt64(max(base, 0)), length: UInt64(needed)), found: source.count)
+        }
+        let destination = allocation + Int(run.outputElement) * elementSize
+        source.withUnsafeBytes { buffer in
+            guard let start = buffer.baseAddress else { return }
+            if run.sourceStride == 1 {
+                memcpy(destination, start + base, count * elementSize)
+            } else {
+                for index in 0..<count {
+                    memcpy(destination + index * elementSize, start + base + index * stride, elementSize)
+                }
+            }
+        }
+    }
+
+    /// Writes the fill value into a run's output elements.
+    func fill(_ run: ReadPlan.Run, with value: [UInt8]) {
+        let elementSize = value.count
+        let destination = allocation + Int(run.outputElement) * elementSize
+        value.withUnsafeBytes { pattern in
+            guard let start = pattern.baseAddress else { return }
+            for index in 0..<Int(run.count) { memcpy(destination + index * elementSize, start, elementSize) }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+/// The chunks a selection touches and, for each, the runs of elements to copy from the chunk
+/// to the output. A run is `count` elements, `sourceStride` apart in the chunk and adjacent in
+/// the output; runs are as long as the selection allows (whole rows, whole chunks).
+struct ReadPlan {
+    /// One chunk's share of the selection.
+    struct ChunkTask {
+        let coordinates: [UInt64]
+        let runs: [Run]
+    }
+
+    /// Elements `sourceElement`, `sourceElement + sourceStride`, ... of a chunk, to output
+    /// elements `outputElement`, `outputElement + 1`, ...
+    struct Run {
+        let sourceElement: UInt64
+        let outputElement: UInt64
+        let count: UInt64
+        let sourceStride: UInt64
+
+        /// The element after the last one read, relative to the chunk.
+        var sourceEnd: UInt64 { sourceElement + (count - 1) * sourceStride + 1 }
+    }
+
+    /// A dimension's share of one chunk: the selected positions in chunk `chunk`.
+    struct Piece {
+        let chunk: UInt64
+        let outputStart: UInt64
+        let count: UInt64
+        let inChunkStart: UInt64
+    }
+
+    let tasks: [ChunkTask]
+    /// Elements selected in each dimension.
+    let counts: [UInt64]
+
+    init(layout: ArrayLayout, selection: [ResolvedDimension]) throws {
+        counts = selection.map(\.count)
+        guard !counts.contains(0) else {
+            tasks = []
+            return
+        }
+        let pieces = zip(selection, layout.chunkShape).map { Self.pieces(of: $0, chunkExtent: $1) }
+        let rank = selection.count
+        let chunkStrides = Self.strides(layout.chunkShape)
+        let outputStrides = Self.strides(counts)
+        var tasks: [ChunkTask] = []
+        var choice = [Int](repeating: 0, count: rank)
+        // Every combination of one piece per dimension is one chunk.
+        outer: while true {
+            let chosen = (0..<rank).map { pieces[$0][choice[$0]] }
+            tasks.append(
+                ChunkTask(
+                    coordinates: chosen.map(\.chunk),
+                    runs: Self.runs(
+                        chosen, selection: selection, chunkShape: layout.chunkShape, counts: counts,
+                        chunkStrides: chunkStrides, outputStrides: outputStrides)))
+            var axis = rank - 1
+            while axis >= 0 {
+                choice[axis] += 1
+                if choice[axis] < pieces[axis].count { continue outer }
+                choice[axis] = 0
+                axis -= 1
+            }
+            break
+        }
+        self.tasks = tasks
+    }
+
+    /// Row-major strides, in elements, of an array of `shape`.
+    static func strides(_ shape: [UInt64]) -> [UInt64] {
+        var strides = [UInt64](repeating: 1, count: shape.count)
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
+        return strides
+    }
+
+    /// The chunks one dimension's selection passes through, and which positions in each.
+    static func pieces(of dimension: ResolvedDimension, chunkExtent: UInt64) -> [Piece] {
+        var pieces: [Piece] = []
+        var chunk = dimension.start / chunkExtent
+        let lastChunk = dimension.last / chunkExtent
+        while chunk <= lastChunk {
+            let chunkStart = chunk * chunkExtent
+            // The first selected position at or after the chunk's start.
+            let first = chunkStart <= dimension.start ? 0 : (chunkStart - dimension.start + dimension.step - 1) / dimension.step
+            let chunkEnd = chunkStart + chunkExtent - 1
+            let last = min(dimension.count - 1, (chunkEnd - dimension.start) / dimension.step)
+            if first <= last {
+                pieces.append(
+                    Piece(
+                        chunk: chunk, outputStart: first, count: last - first + 1,
+                        inChunkStart: dimension.start + first * dimension.step - chunkStart))
+                chunk += 1
+            } else {
+                // A step longer than a chunk skips chunks: go to the next selected position's.
+                guard first < dimension.count else { break }
+                chunk = (dimension.start + first * dimension.step) / chunkExtent
+            }
+        }
+        return pieces
+    }
+
+    /// The runs of one chunk: the innermost dimensions are folded into one run for as long as
+    /// both the chunk's elements and the output's are contiguous.
+    static func runs(
+        _ pieces: [Piece], selection: [ResolvedDimension], chunkShape: [UInt64], counts: [UInt64],
+        chunkStrides: [UInt64], outputStrides: [UInt64]
+    ) -> [Run] {
+        let rank = pieces.count
+        var runLength = pieces[rank - 1].count
+        let innerStride = selection[rank - 1].step
+        var folded = 1
+        func isDense(_ axis: Int) -> Bool {
+            pieces[axis].inChunkStart == 0 && pieces[axis].count == chunkShape[axis]
+                && pieces[axis].count == counts[axis] && selection[axis].step == 1
+        }
+        var innerIsDense = isDense(rank - 1)
+        while innerIsDense, folded < rank, selection[rank - 1 - folded].step == 1 {
+            let axis = rank - 1 - folded
+            runLength *= pieces[axis].count
+            folded += 1
+            innerIsDense = isDense(axis)
+        }
+        let outerAxes = rank - folded
+        var runs: [Run] = []
+        var index = [UInt64](repeating: 0, count: outerAxes)
+        outer: while true {
+            var source: UInt64 = 0
+            var output: UInt64 = 0
+            for axis in 0..<rank {
+                let position = axis < outerAxes ? index[axis] : 0
+                source += (pieces[axis].inChunkStart + position * selection[axis].step) * chunkStrides[axis]
+                output += (pieces[axis].outputStart + position) * outputStrides[axis]
+            }
+            runs.append(
+                Run(sourceElement: source, outputElement: output, count: runLength, sourceStride: folded > 1 ? 1 : innerStride))
+            var axis = outerAxes - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < pieces[axis].count { continue outer }
+                index[axis] = 0
+                axis -= 1
+            }
+            break
+        }
+        return runs
+    }
+}
