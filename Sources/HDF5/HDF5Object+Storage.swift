@@ -35,9 +35,9 @@ extension HDF5Object {
 }
 
 extension HDF5File {
-    /// Bytes the dataset occupies in the file, as libhdf5's `H5Dget_storage_size` counts them,
-    /// or nil where counting needs a chunk index this reader does not walk yet (fixed and
-    /// extensible arrays), or for non-datasets.
+    /// Bytes the dataset occupies in the file, as libhdf5's `H5Dget_storage_size` counts them
+    /// (for a chunked dataset, the stored sizes of its allocated chunks), or nil for
+    /// non-datasets.
     public func storageSize(of object: HDF5Object) async throws -> UInt64? {
         guard let layout = object.layout else { return nil }
         switch layout.storage {
@@ -47,43 +47,21 @@ extension HDF5File {
             return address == nil ? 0 : size
         case .virtual:
             return 0
-        case .chunked(let chunked):
-            guard let indexAddress = chunked.address else { return 0 }
+        case .chunked:
+            guard let dataspace = object.dataspace else { return nil }
             let context = self.context
-            let rank = chunked.chunkShape.count
-            let chunkBytes = chunked.chunkByteCount
-            switch chunked.index {
-            case .bTreeV1:
-                let records = try await store.decode { view in
-                    try BTreeV1.chunkRecords(view: view, address: indexAddress, context: context, dimensionality: rank)
+            let filtered = !object.filters.isEmpty
+            let records = try await store.decode { view in
+                try ChunkIndexReader.records(
+                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+            }
+            return try records.reduce(UInt64(0)) { total, record in
+                let (sum, overflow) = total.addingReportingOverflow(UInt64(record.size))
+                guard !overflow else {
+                    throw HDF5Error.invalid(
+                        structure: "chunk index", offset: record.address, reason: "the chunks' total size overflows")
                 }
-                return records.reduce(0) { $0 + UInt64($1.size) }
-            case .singleChunk(let filteredSize, _):
-                return filteredSize ?? chunkBytes
-            case .implicit:
-                guard let dataspace = object.dataspace else { return nil }
-                var chunks: UInt64 = 1
-                for (extent, chunk) in zip(dataspace.maxDimensions?.map { $0 ?? 0 } ?? dataspace.dimensions, chunked.chunkShape) {
-                    chunks = chunks.multipliedReportingOverflow(by: (extent + chunk - 1) / chunk).partialValue
-                }
-                return chunks.multipliedReportingOverflow(by: chunkBytes).partialValue
-            case .bTreeV2:
-                let filtered = !object.filters.isEmpty
-                let width = layout.filteredChunkSizeWidth(chunkBytes: chunkBytes, context: context)
-                return try await store.decode { view in
-                    let header = try BTreeV2Header.read(view: view, address: indexAddress, context: context)
-                    return try header.records(view: view).reduce(UInt64(0)) { total, record in
-                        if filtered {
-                            let parsed = try FilteredChunkBTreeRecord(
-                                parsing: record, dimensionality: rank, chunkSizeWidth: width, context: context)
-                            return total + parsed.chunkSize
-                        }
-                        _ = try ChunkBTreeRecord(parsing: record, dimensionality: rank, context: context)
-                        return total + chunkBytes
-                    }
-                }
-            case .fixedArray, .extensibleArray:
-                return nil
+                return sum
             }
         }
     }
