@@ -29,7 +29,7 @@ let package = Package(
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
         .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
-        .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format"]),
+        .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine"]),
         .executableTarget(
             name: "nwbpeek",
             dependencies: [

@@ -60,7 +60,7 @@ extension HDF5File {
 
 extension Value {
     /// True when the value is, or contains, a reference to an object.
-    var containsReference: Bool {
+    public var containsReference: Bool {
         switch self {
         case .objectReference, .regionReference, .attributeReference: return true
         case .compound(let fields): return fields.contains { $0.value.containsReference }

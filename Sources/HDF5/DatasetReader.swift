@@ -1,0 +1,174 @@
+import ArrayEngine
+import ByteKit
+import ByteSources
+import HDF5Format
+
+/// Elements read from a dataset: the raw bytes of each element as stored in the file (its
+/// byte order), row-major, and the shape of the selection.
+public struct DatasetSlice: Sendable {
+    public let shape: [UInt64]
+    public let datatype: Datatype
+    /// Dataspace of the slice (simple, or scalar when every dimension was indexed).
+    public var dataspace: Dataspace {
+        shape.isEmpty ? Dataspace(kind: .scalar) : Dataspace(kind: .simple, dimensions: shape, maxDimensions: nil)
+    }
+    public let bytes: Bytes
+    public var elementCount: Int { datatype.size == 0 ? 0 : bytes.count / Int(datatype.size) }
+}
+
+extension HDF5File {
+    /// Reads the elements of a dataset that `selection` picks, transferring only the chunks
+    /// (or, for unfiltered data, the byte runs) the selection needs.
+    public func read(_ dataset: HDF5Object, selection: Selection = .all) async throws -> DatasetSlice {
+        guard dataset.kind == .dataset, let datatype = dataset.datatype, let dataspace = dataset.dataspace,
+            let layout = dataset.layout
+        else {
+            throw HDF5Error.invalid(structure: "object header", offset: dataset.address, reason: "not a dataset")
+        }
+        if dataspace.kind == .null {
+            return DatasetSlice(shape: [], datatype: datatype, bytes: Bytes([]))
+        }
+        // A scalar is read as a one-element array; indexing it is an error.
+        let isScalar = dataspace.kind == .scalar
+        if isScalar, !selection.dimensions.isEmpty {
+            throw ArrayError.badSelection(text: selection.description, reason: "the dataset is a scalar")
+        }
+        let shape = isScalar ? [1] : dataspace.dimensions
+        let reader = try await arrayReader(for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout)
+        let (bytes, resultShape) = try await reader.read(selection)
+        return DatasetSlice(shape: isScalar ? [] : resultShape, datatype: datatype, bytes: bytes)
+    }
+
+    /// The decoded elements of a slice (strings, references, compounds...), flattened.
+    public func values(of slice: DatasetSlice, structure: String = "dataset") async throws -> [Value] {
+        let context = self.context
+        return try await store.decode { view in
+            try ValueDecoder(view: view, context: context).decode(
+                slice.bytes, datatype: slice.datatype, count: slice.elementCount, structure: structure, offset: 0)
+        }
+    }
+
+    /// The array engine's view of a dataset: its chunk grid (virtual chunks for contiguous and
+    /// compact storage), where each chunk is, and how to decode it.
+    func arrayReader(
+        for dataset: HDF5Object, datatype: Datatype, dataspace: Dataspace, shape: [UInt64], layout: DataLayoutMessage
+    ) async throws -> ArrayReader {
+        let elementSize = Int(datatype.size)
+        let fill = try fillValue(of: dataset, elementSize: elementSize)
+        switch layout.storage {
+        case .compact(let data, _):
+            let arrayLayout = try ArrayLayout(shape: shape, chunkShape: shape.map { max($0, 1) }, elementSize: elementSize, fillValue: fill)
+            return ArrayReader(
+                layout: arrayLayout,
+                locator: SingleChunkLocator(chunk: StoredChunk(range: ByteRange(offset: 0, length: UInt64(data.count)))),
+                decoder: IdentityDecoder(), source: MemorySource(name: "compact data", bytes: data.array))
+        case .contiguous(let address, let size):
+            let chunkShape = ContiguousLocator.virtualChunkShape(shape: shape, elementSize: elementSize)
+            let arrayLayout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: fill)
+            if dataset.header.firstMessage(of: .externalDataFiles) != nil {
+                throw HDF5Error.unsupported(
+                    feature: "reading data stored in external files", structure: "dataset", offset: dataset.address)
+            }
+            return ArrayReader(
+                layout: arrayLayout,
+                locator: ContiguousLocator(address: address, size: size, layout: arrayLayout),
+                decoder: IdentityDecoder(), source: source)
+        case .chunked(let chunked):
+            let arrayLayout = try ArrayLayout(
+                shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
+            let context = self.context
+            let filtered = !dataset.filters.isEmpty
+            let records = try await store.decode { view in
+                try ChunkIndexReader.records(
+                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+            }
+            let decoder: any ChunkDecoder =
+                filtered ? try FilterPipelineDecoder(filters: dataset.filters, elementSize: elementSize) : IdentityDecoder()
+            return ArrayReader(
+                layout: arrayLayout, locator: try ChunkMap(records: records, chunkShape: chunked.chunkShape),
+                decoder: decoder, source: source)
+        case .virtual:
+            throw HDF5Error.unsupported(
+                feature: "reading virtual datasets", structure: "dataset", offset: dataset.address)
+        }
+    }
+
+    /// The fill value's bytes (new or old fill value message), zeros when none is defined.
+    func fillValue(of dataset: HDF5Object, elementSize: Int) throws -> [UInt8] {
+        let zeros = [UInt8](repeating: 0, count: elementSize)
+        if let message = dataset.header.firstMessage(of: .fillValue) {
+            var cursor = message.cursor("fill value message")
+            let fill = try FillValueMessage(parsing: &cursor, context: context)
+            guard let value = fill.value, value.count == elementSize else { return zeros }
+            return value.array
+        }
+        if let message = dataset.header.firstMessage(of: .fillValueOld) {
+            var cursor = message.cursor("fill value message (old)")
+            let fill = try FillValueMessage(parsingOld: &cursor, context: context)
+            guard let value = fill.value, value.count == elementSize else { return zeros }
+            return value.array
+        }
+        return zeros
+    }
+}
+
+/// The chunk map of a chunked dataset: chunk grid coordinates to stored chunks.
+struct ChunkMap: ChunkLocator {
+    private let chunks: [[UInt64]: StoredChunk]
+
+    init(records: [ChunkRecord], chunkShape: [UInt64]) throws {
+        var chunks: [[UInt64]: StoredChunk] = [:]
+        for record in records {
+            guard record.offsets.count == chunkShape.count else {
+                throw HDF5Error.invalid(
+                    structure: "chunk index", offset: record.address,
+                    reason: "chunk offsets \(record.offsets) do not have the dataset's rank \(chunkShape.count)")
+            }
+            let coordinates = zip(record.offsets, chunkShape).map { $0 / $1 }
+            chunks[coordinates] = StoredChunk(
+                range: ByteRange(offset: record.address, length: UInt64(record.size)), filterMask: record.filterMask)
+        }
+        self.chunks = chunks
+    }
+
+    func chunk(at coordinates: [UInt64]) throws -> StoredChunk? { chunks[coordinates] }
+}
+
+/// Contiguous storage seen as a grid of virtual chunks along the first dimension, each about
+/// `virtualChunkBytes` long, so that a selection maps onto byte runs the same way as for
+/// chunked data (and so that an index export can name the runs as chunks).
+struct ContiguousLocator: ChunkLocator {
+    /// The size aimed at for a virtual chunk.
+    static let virtualChunkBytes: UInt64 = 1 << 20
+
+    let address: UInt64?
+    let size: UInt64
+    let layout: ArrayLayout
+
+    /// Whole rows (all but the first dimension) per virtual chunk, as many as fit in about
+    /// `virtualChunkBytes`, at least one.
+    static func virtualChunkShape(shape: [UInt64], elementSize: Int) -> [UInt64] {
+        guard let first = shape.first else { return [] }
+        let rowBytes = shape.dropFirst().reduce(UInt64(elementSize)) { $0.multipliedReportingOverflow(by: max($1, 1)).partialValue }
+        let rows = max(1, min(max(first, 1), virtualChunkBytes / max(rowBytes, 1)))
+        return [rows] + shape.dropFirst().map { max($0, 1) }
+    }
+
+    func chunk(at coordinates: [UInt64]) throws -> StoredChunk? {
+        guard let address, let chunkBytes = layout.chunkByteCount, let first = coordinates.first else { return nil }
+        let (start, overflow) = first.multipliedReportingOverflow(by: UInt64(chunkBytes))
+        guard !overflow, start < size else {
+            throw HDF5Error.invalid(
+                structure: "contiguous storage", offset: address,
+                reason: "virtual chunk \(coordinates) starts past the stored \(size) bytes")
+        }
+        // The last virtual chunk ends where the data ends.
+        return StoredChunk(range: ByteRange(offset: address + start, length: min(UInt64(chunkBytes), size - start)))
+    }
+}
+
+/// A single chunk holding everything (compact storage).
+struct SingleChunkLocator: ChunkLocator {
+    let chunk: StoredChunk
+    func chunk(at coordinates: [UInt64]) throws -> StoredChunk? { chunk }
+}
