@@ -57,7 +57,7 @@ let package = Package(
             ]),
 
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format"]),
     ],
     swiftLanguageModes: [.v6]

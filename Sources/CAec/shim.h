@@ -1,2 +1,1 @@
-// libaec: the szip-compatible buffer API (SZ_BufftoBuffDecompress) that libhdf5 calls.
-#include <szlib.h>
+#include <libaec.h>
