@@ -46,7 +46,7 @@ let package = Package(
         // Sans-I/O decoders for every filter of a chunk's filter pipeline. Knows nothing of HDF5's metadata.
         .target(
             name: "Codecs",
-            dependencies: ["ByteKit", "CZlib", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
+            dependencies: ["ByteKit", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
         .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format"]),
         .executableTarget(
