@@ -19,6 +19,23 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // Decoders behind the HDF5 filter plugins (Debian: libzstd-dev, liblz4-dev, libblosc-dev,
+        // libaec-dev, libdeflate-dev). libaec ships no pkg-config file; its module map links it.
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(
+            name: "CBlosc", pkgConfig: "blosc",
+            providers: [.apt(["libblosc-dev"])]),
+        .systemLibrary(
+            name: "CAec",
+            providers: [.apt(["libaec-dev"])]),
+        .systemLibrary(
+            name: "CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
 
         // Zero-copy byte storage shared by the I/O and decoding layers. No I/O, no HDF5.
         .target(name: "ByteKit"),
@@ -28,8 +45,12 @@ let package = Package(
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
         .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources"]),
+        // Sans-I/O decoders for every filter of a chunk's filter pipeline. Knows nothing of HDF5's metadata.
+        .target(
+            name: "Codecs",
+            dependencies: ["ByteKit", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
-        .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine"]),
+        .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
         .executableTarget(
             name: "nwbpeek",
             dependencies: [
@@ -39,6 +60,7 @@ let package = Package(
 
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format"]),
     ],
     swiftLanguageModes: [.v6]

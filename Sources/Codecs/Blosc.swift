@@ -1,0 +1,49 @@
+import ByteKit
+import CBlosc
+
+/// PyTables' Blosc filter (filter 32001, hdf5-blosc): the chunk is one Blosc (version 1) buffer,
+/// whose 16-byte header declares its decoded and compressed sizes; the inner codec (BloscLZ, LZ4,
+/// Zstandard, zlib, Snappy) and shuffle or bitshuffle are recorded in the header too.
+///
+/// Client data: filter revision, Blosc version, element size, chunk size, compression level,
+/// shuffle, compressor; decoding needs none of them.
+public struct BloscCodec: Codec {
+    public var filter: KnownFilter { .blosc }
+
+    /// BLOSC_MIN_HEADER_LENGTH, which is also BLOSC_MAX_OVERHEAD.
+    static let headerSize = 16
+
+    public init() {}
+
+    public func decode(_ input: Bytes, into output: UnsafeMutableRawBufferPointer) throws -> Int {
+        guard input.count >= Self.headerSize else {
+            throw CodecError.corruptStream(filter: filter, reason: "\(input.count) bytes, less than a Blosc header")
+        }
+        return try input.withUnsafeBytes { source in
+            var decodedSize = 0
+            var compressedSize = 0
+            var blockSize = 0
+            blosc_cbuffer_sizes(source.baseAddress, &decodedSize, &compressedSize, &blockSize)
+            // Blosc trusts its header; check both sizes before it reads or writes a byte.
+            guard compressedSize <= source.count,
+                blosc_cbuffer_validate(source.baseAddress, compressedSize, &decodedSize) == 0
+            else {
+                throw CodecError.corruptStream(
+                    filter: filter,
+                    reason: "the header declares \(compressedSize) compressed bytes; \(source.count) are stored")
+            }
+            guard decodedSize <= output.count else {
+                throw CodecError.outputOverrun(filter: filter, limit: output.count, declared: UInt64(decodedSize))
+            }
+            let result = blosc_decompress_ctx(source.baseAddress, output.baseAddress, output.count, 1)
+            guard result >= 0 else {
+                throw CodecError.corruptStream(filter: filter, reason: "Blosc could not decompress (status \(result))")
+            }
+            return Int(result)
+        }
+    }
+
+    public func encodedSize(decodedSize: ByteCountBound) -> ByteCountBound {
+        .atMost(saturatingSum(decodedSize.limit, Self.headerSize))
+    }
+}
