@@ -82,8 +82,14 @@ extension HDF5File {
                 try ChunkIndexReader.records(
                     view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
             }
+            guard let chunkByteCount = arrayLayout.chunkByteCount else {
+                throw HDF5Error.invalid(
+                    structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")
+            }
             let decoder: any ChunkDecoder =
-                filtered ? try FilterPipelineDecoder(filters: dataset.filters, elementSize: elementSize) : IdentityDecoder()
+                filtered
+                ? FilterPipelineDecoder(filters: dataset.filters, elementSize: elementSize, chunkByteCount: chunkByteCount)
+                : IdentityDecoder()
             return ArrayReader(
                 layout: arrayLayout, locator: try ChunkMap(records: records, chunkShape: chunked.chunkShape),
                 decoder: decoder, source: source)

@@ -1,21 +1,22 @@
 import ArrayEngine
 import ByteKit
+import Codecs
 import HDF5Format
 
-/// Decodes chunks through a dataset's filter pipeline, in reverse order of the filters.
+/// Decodes a dataset's chunks through its filter pipeline (the `Codecs` module), for the
+/// array engine.
 struct FilterPipelineDecoder: ChunkDecoder {
-    let filters: [FilterPipelineMessage.Filter]
-    let elementSize: Int
+    let pipeline: CodecPipeline
 
-    init(filters: [FilterPipelineMessage.Filter], elementSize: Int) throws {
-        self.filters = filters
-        self.elementSize = elementSize
+    init(filters: [FilterPipelineMessage.Filter], elementSize: Int, chunkByteCount: Int) {
+        pipeline = CodecPipeline(
+            filters: filters.map { (id: $0.id, clientData: $0.clientData, isOptional: $0.isOptional) },
+            elementSize: elementSize, chunkByteCount: chunkByteCount)
     }
 
     var isIdentity: Bool { false }
 
     func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int) throws -> Bytes {
-        throw HDF5Error.unsupported(
-            feature: "filters " + filters.map(\.displayName).joined(separator: "+"), structure: "chunk", offset: 0)
+        try pipeline.decode(stored, filterMask: filterMask)
     }
 }
