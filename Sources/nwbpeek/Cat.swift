@@ -55,25 +55,26 @@ struct Cat: AsyncParsableCommand {
         let slice = try await file.read(object, selection: try Selection.parse(self.slice))
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
         let encoder = ValueEncoder(file: file, slice: slice)
-        let bytes: [UInt8]
+        // Large outputs (raw, npy) are written from the read buffer itself, never copied.
+        let parts: [Bytes]
         switch chosen {
         case nil:
-            bytes = Array(try await encoder.preview(path: path).utf8)
+            parts = [Bytes(Array(try await encoder.preview(path: path).utf8))]
         case .json:
-            bytes = Array((try await encoder.json() + "\n").utf8)
+            parts = [Bytes(Array((try await encoder.json() + "\n").utf8))]
         case .csv:
-            bytes = Array(try await encoder.csv().utf8)
+            parts = [Bytes(Array(try await encoder.csv().utf8))]
         case .npy:
-            bytes = try encoder.npy()
+            parts = [Bytes(try encoder.npyHeader()), slice.bytes]
         case .raw:
-            bytes = slice.bytes.array
+            parts = [slice.bytes]
         }
-        try write(bytes)
+        try write(parts)
     }
 
-    private func write(_ bytes: [UInt8]) throws {
+    private func write(_ parts: [Bytes]) throws {
         guard let output else {
-            try writeAll(bytes, to: STDOUT_FILENO, name: "standard output")
+            for part in parts { try writeAll(part, to: STDOUT_FILENO, name: "standard output") }
             return
         }
         let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -81,10 +82,10 @@ struct Cat: AsyncParsableCommand {
             throw CatFailure(message: "cannot open \(output) for writing: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        try writeAll(bytes, to: descriptor, name: output)
+        for part in parts { try writeAll(part, to: descriptor, name: output) }
     }
 
-    private func writeAll(_ bytes: [UInt8], to descriptor: Int32, name: String) throws {
+    private func writeAll(_ bytes: Bytes, to descriptor: Int32, name: String) throws {
         try bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             var offset = 0

@@ -42,8 +42,9 @@ struct ValueEncoder {
         return value.serialized()
     }
 
-    /// NumPy's .npy format, version 1.0: magic, header dictionary, then the elements as stored.
-    func npy() throws -> [UInt8] {
+    /// The header of NumPy's .npy format, version 1.0 (magic, header dictionary); the elements
+    /// as stored follow it.
+    func npyHeader() throws -> [UInt8] {
         let description = try DtypeDescription(slice.datatype, structure: "datatype", offset: 0)
         let descr = try npyDescr(description, size: Int(slice.datatype.size))
         let shape = slice.shape.map(String.init)
@@ -55,7 +56,7 @@ struct ValueEncoder {
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
         let length = UInt16(header.utf8.count)
         return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xff), UInt8(length >> 8)]
-            + Array(header.utf8) + slice.bytes.array
+            + Array(header.utf8)
     }
 
     /// The `descr` of a NumPy dtype whose items are the stored bytes.
