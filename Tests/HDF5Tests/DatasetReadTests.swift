@@ -1,0 +1,52 @@
+import ArrayEngine
+import ByteKit
+import ByteSources
+import Foundation
+import HDF5Format
+import Testing
+
+@testable import HDF5
+
+/// Reads through a counting source: a slice transfers only what it needs.
+@Suite struct DatasetReadTests {
+    static func open(_ name: String) async throws -> (HDF5File, CountingSource) {
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: "TestData/fixtures/" + name)))
+        let source = CountingSource(bytes: bytes)
+        return (try await HDF5File(source: source, readAhead: 512), source)
+    }
+
+    @Test func contiguousSliceReadsOnlyItsByteRuns() async throws {
+        let (file, source) = try await Self.open("layouts_earliest.h5")
+        let dataset = try await file.resolve("/layouts/contiguous").object
+        let before = source.bytesRead
+        let slice = try await file.read(dataset, selection: try Selection.parse("10:30"))
+        #expect(source.bytesRead - before == 20 * 4)
+        #expect(slice.shape == [20])
+        let values = try await file.values(of: slice)
+        let whole = try await file.values(of: try await file.read(dataset))
+        #expect(values == Array(whole[10..<30]))
+    }
+
+    @Test func chunkedSliceReadsOnlyTheChunksItOverlaps() async throws {
+        let (file, source) = try await Self.open("layouts_earliest.h5")
+        let dataset = try await file.resolve("/layouts/btree_v2_filtered").object
+        // Resolve the chunk index first, so that what follows counts chunk reads alone.
+        let context = file.context
+        guard let layout = dataset.layout, let dataspace = dataset.dataspace else {
+            Issue.record("no layout")
+            return
+        }
+        let records = try await file.store.decode { view in
+            try ChunkIndexReader.records(view: view, layout: layout, dataspace: dataspace, filtered: true, context: context)
+        }
+        #expect(records.count == 64)  // (64 / 8) x (64 / 8) chunks
+        let before = source.bytesRead
+        _ = try await file.read(dataset, selection: try Selection.parse("5:12,30:33"))
+        // Rows 5..11 touch chunk rows 0 and 1, columns 30..32 chunk columns 3 and 4: four chunks.
+        // (The chunk index is metadata the store already holds: no reads.)
+        let touched = records.filter { [0, 8].contains($0.offsets[0]) && [24, 32].contains($0.offsets[1]) }
+        #expect(touched.count == 4)
+        let chunkBytes = touched.reduce(UInt64(0)) { $0 + UInt64($1.size) }
+        #expect(source.bytesRead - before == chunkBytes)
+    }
+}
