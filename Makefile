@@ -57,8 +57,16 @@ test: build
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)
 
-bench: build-release
+# Benchmark data is generated once (about 500 MB, a few minutes) into Benchmarks/data/.
+BENCH_FILE := Benchmarks/data/neuropixels_30s.nwb
+
+$(BENCH_FILE): Benchmarks/generate_neuropixels.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) Benchmarks/generate_neuropixels.py $@.partial && mv $@.partial $@
+
+bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py

@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
     ],
     swiftLanguageModes: [.v6]
 )
