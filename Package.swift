@@ -19,8 +19,8 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
-        // Decoders behind the HDF5 filter plugins (Debian: libzstd-dev, liblz4-dev, libblosc-dev,
-        // libaec-dev, libdeflate-dev). libaec ships no pkg-config file; its module map links it.
+        // Decoders for the chunk filters (Debian: libzstd-dev, liblz4-dev, libblosc-dev, libaec-dev,
+        // libdeflate-dev). libaec ships no pkg-config file; its module map links it.
         .systemLibrary(
             name: "CZstd", pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"])]),

@@ -120,7 +120,11 @@ public struct BitshuffleCodec: Codec {
                 let block = try reader.read(compressedSize, what: "a compressed block")
                 try scratch.withUnsafeMutableBytes { scratchBuffer in
                     let decoded = scratchBuffer.region(from: 0, count: blockBytes)
-                    try decompress(block, into: decoded)
+                    if compression == .lz4 {
+                        try LZ4Codec.decompressBlock(block, into: decoded, filter: filter)
+                    } else {
+                        try ZstandardCodec.decompressBlock(block, into: decoded, filter: filter)
+                    }
                     Self.bitUnshuffle(UnsafeRawBufferPointer(decoded), into: destination, elementSize: elementSize)
                 }
             }
@@ -129,20 +133,6 @@ public struct BitshuffleCodec: Codec {
         let leftover = try reader.read(decodedSize - outputOffset, what: "the elements after the last block")
         leftover.copy(to: output.region(from: outputOffset, count: leftover.count))
         return decodedSize
-    }
-
-    private func decompress(_ block: Bytes, into destination: UnsafeMutableRawBufferPointer) throws {
-        switch compression {
-        case .none:
-            return
-        case .lz4:
-            try LZ4Codec.decompressBlock(block, into: destination, filter: filter)
-        case .zstd:
-            let decoded = try ZstandardCodec.decompress(block, into: destination, filter: filter)
-            guard decoded == destination.count else {
-                throw CodecError.sizeMismatch(filter: filter, expected: destination.count, found: decoded)
-            }
-        }
     }
 
     /// Undoes the bit transpose of one block (bshuf_untrans_bit_elem): `source.count` bytes of

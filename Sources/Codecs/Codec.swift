@@ -40,7 +40,10 @@ extension Codec {
             written = try decode(input, into: buffer)
         }
         try decodedSize.check(written, filter: filter)
-        return Bytes(storage: storage).slice(from: 0, count: written) ?? Bytes([])
+        guard let decoded = Bytes(storage: storage).slice(from: 0, count: written) else {
+            throw CodecError.outputOverrun(filter: filter, limit: decodedSize.limit, declared: UInt64(max(written, 0)))
+        }
+        return decoded
     }
 }
 

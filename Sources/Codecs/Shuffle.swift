@@ -52,6 +52,15 @@ public struct ShuffleCodec: Codec {
         _ source: UnsafePointer<UInt8>, into destination: UnsafeMutablePointer<UInt8>, elementCount: Int,
         elementSize: Int
     ) {
+        if elementSize == 2 {
+            // The common case (int16 recordings): write whole elements in order.
+            let high = source + elementCount
+            for element in 0..<elementCount {
+                destination[2 * element] = source[element]
+                destination[2 * element + 1] = high[element]
+            }
+            return
+        }
         for byteIndex in 0..<elementSize {
             let plane = source + byteIndex * elementCount
             var target = destination + byteIndex

@@ -37,11 +37,16 @@ public struct SzipCodec: Codec {
                 reason: "expected 4 values (options mask, pixels per block, bits per pixel, pixels per scanline); "
                     + "found \(clientData.count)")
         }
-        // libaec checks the block size and the bits per sample; the scanline must hold a pixel.
-        guard clientData[1] > 0, clientData[2] > 0, clientData[3] > 0 else {
+        // libaec checks the block size and bits per sample further. libhdf5 writes scanlines of one
+        // to 128 blocks (H5Z__set_local_szip, SZ_MAX_BLOCKS_PER_SCANLINE), which bounds the padding
+        // decoded to less than the data plus one scanline.
+        guard (1...64).contains(clientData[1]), (1...64).contains(clientData[2]),
+            clientData[3] >= clientData[1], clientData[3] <= clientData[1] * 128
+        else {
             throw CodecError.invalidParameters(
                 filter: .szip,
-                reason: "pixels per block, bits per pixel and pixels per scanline must be positive; found \(clientData)")
+                reason: "expected 1 to 64 pixels per block, 1 to 64 bits per pixel, scanlines of 1 to 128 blocks; "
+                    + "found \(clientData)")
         }
         optionsMask = clientData[0]
         pixelsPerBlock = Int(clientData[1])

@@ -12,7 +12,7 @@ public struct ZstandardCodec: Codec {
         try Self.decompress(input, into: output, filter: filter)
     }
 
-    /// Decompresses whole Zstandard frames; shared with bitshuffle's Zstandard blocks.
+    /// Decompresses whole Zstandard frames into at most `output.count` bytes.
     static func decompress(
         _ input: Bytes, into output: UnsafeMutableRawBufferPointer, filter: KnownFilter
     ) throws -> Int {
@@ -35,6 +35,16 @@ public struct ZstandardCodec: Codec {
                 throw CodecError.corruptStream(filter: filter, reason: "zstd: \(name)")
             }
             return result
+        }
+    }
+
+    /// Decompresses frames that must fill `destination` exactly; used for bitshuffle's blocks.
+    static func decompressBlock(
+        _ block: Bytes, into destination: UnsafeMutableRawBufferPointer, filter: KnownFilter
+    ) throws {
+        let decoded = try decompress(block, into: destination, filter: filter)
+        guard decoded == destination.count else {
+            throw CodecError.sizeMismatch(filter: filter, expected: destination.count, found: decoded)
         }
     }
 

@@ -62,6 +62,8 @@ struct DeflateThroughputTests {
                 _ = try unshuffled.withUnsafeMutableBytes { try shuffle.decode(decodedChunk, into: $0) }
             }
         }
+        // Element 0 is byte 0 of the first plane and byte 0 of the second.
+        #expect(unshuffled[0] == output[0] && unshuffled[1] == output[description.chunkByteCount / 2])
         print("benchmark: unshuffle of 2-byte elements: \(megabytesPerSecond(outputBytes, seconds)) MB/s")
     }
 

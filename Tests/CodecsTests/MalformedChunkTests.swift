@@ -73,6 +73,38 @@ let everyCodec: [(name: String, codec: any Codec)] = {
         }
     }
 
+    @Test("random client data gives a CodecError or a codec that decodes random bytes safely")
+    func randomClientData() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        print("MalformedChunkTests.randomClientData seed \(seed)")
+        var generator = SeededGenerator(state: seed)
+        // Small values make plausible parameters; the extremes probe the arithmetic.
+        let interesting: [UInt32] = [0, 1, 2, 3, 4, 7, 8, 12, 16, 31, 32, 33, 64, 128, 255, 4096, 1 << 31, .max]
+        for id in KnownFilter.allCases.map(\.rawValue) {
+            for round in 0..<400 {
+                let count = Int.random(in: 0...24, using: &generator)
+                let clientData = (0..<count).map { index -> UInt32 in
+                    // n-bit's first value counts the values; keep it right half the time.
+                    if id == 5, index == 0, round % 2 == 0 { return UInt32(count) }
+                    return interesting.randomElement(using: &generator) ?? 0
+                }
+                let codec: any Codec
+                do {
+                    codec = try CodecPipeline.makeCodec(id: id, clientData: clientData, elementSize: 4)
+                } catch is CodecError {
+                    continue
+                } catch {
+                    Issue.record("filter \(id) with \(clientData), seed \(seed): \(error) is not a CodecError")
+                    continue
+                }
+                let input = (0..<Int.random(in: 0...96, using: &generator)).map { _ in
+                    UInt8.random(in: 0...255, using: &generator)
+                }
+                expectCodecErrorOrSuccess(codec, input, limit: 256, "filter \(id) with \(clientData), seed \(seed)")
+            }
+        }
+    }
+
     @Test(
         "truncated chunks from libhdf5 fail with a CodecError unless the cut bytes were not needed",
         .enabled(if: CodecFixture.available))
