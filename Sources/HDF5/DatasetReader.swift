@@ -65,9 +65,12 @@ extension HDF5File {
         case .contiguous(let address, let size):
             let chunkShape = ContiguousLocator.virtualChunkShape(shape: shape, elementSize: elementSize)
             let arrayLayout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: fill)
-            if dataset.header.firstMessage(of: .externalDataFiles) != nil {
-                throw HDF5Error.unsupported(
-                    feature: "reading data stored in external files", structure: "dataset", offset: dataset.address)
+            if let message = dataset.header.firstMessage(of: .externalDataFiles) {
+                let external = try await externalSource(message, of: dataset)
+                return ArrayReader(
+                    layout: arrayLayout,
+                    locator: ContiguousLocator(address: 0, size: external.size, layout: arrayLayout),
+                    decoder: IdentityDecoder(), source: external)
             }
             return ArrayReader(
                 layout: arrayLayout,
@@ -97,6 +100,38 @@ extension HDF5File {
             throw HDF5Error.unsupported(
                 feature: "reading virtual datasets", structure: "dataset", offset: dataset.address)
         }
+    }
+
+    /// The external files holding a contiguous dataset's data (IV.A.2.h), as one source. Names
+    /// are taken relative to the HDF5 file's directory, then to the working directory
+    /// (libhdf5's default); only local files can have external storage read.
+    func externalSource(_ message: HeaderMessage, of dataset: HDF5Object) async throws -> SegmentedSource {
+        guard let local = source as? MappedFileSource else {
+            throw HDF5Error.unsupported(
+                feature: "external data files of a dataset in a remote file", structure: "dataset", offset: dataset.address)
+        }
+        let context = self.context
+        let (files, slots) = try await store.decode { view in
+            var cursor = message.cursor("external data files message")
+            let external = try ExternalDataFilesMessage(parsing: &cursor, context: context)
+            guard let heapAddress = external.heapAddress else {
+                throw cursor.invalid("external data files message without a name heap")
+            }
+            let heap = try LocalHeap.read(view: view, address: heapAddress, context: context)
+            return (try external.slots.map { try heap.string(at: $0.nameOffset, view: view) }, external.slots)
+        }
+        let directory = local.name.contains("/") ? String(local.name[..<(local.name.lastIndex(of: "/") ?? local.name.endIndex)]) : "."
+        var segments: [SegmentedSource.Segment] = []
+        for (name, slot) in zip(files, slots) {
+            let candidates = name.hasPrefix("/") ? [name] : [directory + "/" + name, name]
+            guard let file = candidates.lazy.compactMap({ try? MappedFileSource(path: $0) }).first else {
+                throw ByteSourceError.cannotOpen(name: name, reason: "external data file of \(local.name) not found")
+            }
+            let available = file.size > slot.fileOffset ? file.size - slot.fileOffset : 0
+            segments.append(
+                SegmentedSource.Segment(source: file, offset: slot.fileOffset, length: min(slot.size ?? available, available)))
+        }
+        return try SegmentedSource(name: "external data of \(local.name)", segments: segments)
     }
 
     /// The fill value's bytes (new or old fill value message), zeros when none is defined.

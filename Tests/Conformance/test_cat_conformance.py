@@ -7,6 +7,7 @@ then fail with nwbpeek's "unsupported" error; anything else is a failure.
 """
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -28,7 +29,12 @@ DATASETS_PER_FILE = 60
 WHOLE_READ_LIMIT = 50_000_000
 
 # (file id, dataset path) -> why nwbpeek refuses it, explicitly.
-KNOWN_UNSUPPORTED = {}
+KNOWN_UNSUPPORTED = {
+    **{(f"fixtures/layouts_{version}.h5", "/other/virtual"): "virtual datasets are described, not read"
+       for version in ("earliest", "latest", "v114")},
+    **{(f"fixtures/filters_{version}.h5", "/blosc2"): "Blosc2 (filter 32026) has no decoder yet"
+       for version in ("earliest", "latest", "v114")},
+}
 
 
 def datasets(path):
@@ -43,7 +49,13 @@ def datasets(path):
 
 
 def expected_values(lister, dataset, selection):
-    values = dataset[selection] if selection != () else dataset[()]
+    # libhdf5 finds external data files relative to the working directory.
+    here = os.getcwd()
+    os.chdir(Path(dataset.file.filename).resolve().parent)
+    try:
+        values = dataset[selection] if selection != () else dataset[()]
+    finally:
+        os.chdir(here)
     dtype = dataset.dtype
     if dtype.subdtype is not None:
         dtype = dtype.subdtype[0]
@@ -102,7 +114,7 @@ def test_values_match_h5py(path):
                     break
                 result = run_cat(path, dataset_path, text)
                 if known is not None:
-                    if result.returncode == 0 or "unsupported" not in result.stderr:
+                    if result.returncode == 0 or not ("unsupported" in result.stderr or "not supported" in result.stderr):
                         problems.append(f"{dataset_path}: listed as unsupported ({known}) but: {result.stderr.strip()[:200]}")
                     break
                 if result.returncode != 0:
