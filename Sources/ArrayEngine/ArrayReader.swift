@@ -59,9 +59,9 @@ public struct ArrayReader: Sendable {
                 continue
             }
             let first = fetches.count
-            let readsRuns = decoder.isIdentity && task.runs.count <= maximumRunsPerChunk
+            let readsRuns = decoder.isIdentity && task.runCount <= UInt64(maximumRunsPerChunk)
             if readsRuns {
-                fetches += coalescedRanges(task.runs, chunk: stored.range)
+                fetches += coalescedRanges(task, chunk: stored.range)
             } else {
                 fetches.append(stored.range)
             }
@@ -98,10 +98,11 @@ public struct ArrayReader: Sendable {
     }
 
     /// The byte ranges of an unfiltered chunk that hold the runs, near ones merged.
-    func coalescedRanges(_ runs: [ReadPlan.Run], chunk: ByteRange) -> [ByteRange] {
+    func coalescedRanges(_ task: ReadPlan.ChunkTask, chunk: ByteRange) -> [ByteRange] {
         let elementSize = UInt64(layout.elementSize)
         var ranges: [ByteRange] = []
-        for run in runs.sorted(by: { $0.sourceElement < $1.sourceElement }) {
+        // Runs come in source order.
+        task.forEachRun { run in
             let start = chunk.offset + run.sourceElement * elementSize
             let end = chunk.offset + run.sourceEnd * elementSize
             if let last = ranges.last, let lastEnd = last.end, start <= lastEnd + coalescingGap {
@@ -118,17 +119,19 @@ public struct ArrayReader: Sendable {
     ) throws {
         let elementSize = layout.elementSize
         guard let stored = job.stored else {
-            for run in job.task.runs { output.fill(run, with: layout.fillValue) }
+            job.task.forEachRun { run in output.fill(run, with: layout.fillValue) }
             return
         }
         for (range, bytes) in zip(ranges, pieces) where UInt64(bytes.count) != range.length {
             throw ArrayError.shortRead(range: range, found: bytes.count)
         }
         if job.readsRuns {
-            // Each run lies inside one fetched range; find it by offset.
-            for run in job.task.runs {
+            // Each run lies inside one fetched range; runs and ranges both ascend.
+            var index = 0
+            try job.task.forEachRun { run in
                 let start = stored.range.offset + run.sourceElement * UInt64(elementSize)
-                guard let index = ranges.lastIndex(where: { $0.offset <= start }) else {
+                while index + 1 < ranges.count, ranges[index + 1].offset <= start { index += 1 }
+                guard index < ranges.count, ranges[index].offset <= start else {
                     throw ArrayError.shortRead(range: stored.range, found: 0)
                 }
                 try output.copy(run, from: pieces[index], base: Int(start - ranges[index].offset), elementSize: elementSize)
@@ -142,7 +145,7 @@ public struct ArrayReader: Sendable {
         guard decoder.isIdentity || elements.count == chunkByteCount else {
             throw ArrayError.chunkSize(coordinates: job.task.coordinates, expected: chunkByteCount, found: elements.count)
         }
-        for run in job.task.runs {
+        try job.task.forEachRun { run in
             try output.copy(run, from: elements, base: Int(run.sourceElement) * elementSize, elementSize: elementSize)
         }
     }

@@ -2,15 +2,87 @@
 /// to the output. A run is `count` elements, `sourceStride` apart in the chunk and adjacent in
 /// the output; runs are as long as the selection allows (whole rows, whole chunks).
 struct ReadPlan {
-    /// One chunk's share of the selection.
-    struct ChunkTask {
+    /// One chunk's share of the selection. Its runs are generated on demand: a chunk of
+    /// 30000 x 64 elements read into a 384-column output is 30000 runs, and a full read of a
+    /// recording has hundreds of such chunks.
+    struct ChunkTask: Sendable {
         let coordinates: [UInt64]
-        let runs: [Run]
+        let pieces: [Piece]
+        let shape: RunShape
+
+        /// The number of runs.
+        var runCount: UInt64 { shape.runCount(pieces) }
+
+        /// Calls `body` with every run, in source order.
+        func forEachRun(_ body: (Run) throws -> Void) rethrows {
+            try shape.forEachRun(pieces, body)
+        }
+    }
+
+    /// What every chunk's runs share: strides, steps and how many inner dimensions fold into
+    /// one run.
+    struct RunShape: Sendable {
+        let steps: [UInt64]
+        let chunkStrides: [UInt64]
+        let outputStrides: [UInt64]
+        let chunkShape: [UInt64]
+        let counts: [UInt64]
+
+        /// Inner dimensions folded into one run: while both the chunk's elements and the
+        /// output's are contiguous across them.
+        func folded(_ pieces: [Piece]) -> (axes: Int, length: UInt64) {
+            let rank = pieces.count
+            var length = pieces[rank - 1].count
+            var folded = 1
+            func isDense(_ axis: Int) -> Bool {
+                pieces[axis].inChunkStart == 0 && pieces[axis].count == chunkShape[axis]
+                    && pieces[axis].count == counts[axis] && steps[axis] == 1
+            }
+            var innerIsDense = isDense(rank - 1)
+            while innerIsDense, folded < rank, steps[rank - 1 - folded] == 1 {
+                let axis = rank - 1 - folded
+                length *= pieces[axis].count
+                folded += 1
+                innerIsDense = isDense(axis)
+            }
+            return (folded, length)
+        }
+
+        func runCount(_ pieces: [Piece]) -> UInt64 {
+            let outerAxes = pieces.count - folded(pieces).axes
+            return pieces[..<outerAxes].reduce(1) { $0 * $1.count }
+        }
+
+        func forEachRun(_ pieces: [Piece], _ body: (Run) throws -> Void) rethrows {
+            let rank = pieces.count
+            let (folded, runLength) = folded(pieces)
+            let outerAxes = rank - folded
+            let sourceStride = folded > 1 ? 1 : steps[rank - 1]
+            var index = [UInt64](repeating: 0, count: outerAxes)
+            outer: while true {
+                var source: UInt64 = 0
+                var output: UInt64 = 0
+                for axis in 0..<rank {
+                    let position = axis < outerAxes ? index[axis] : 0
+                    source += (pieces[axis].inChunkStart + position * steps[axis]) * chunkStrides[axis]
+                    output += (pieces[axis].outputStart + position) * outputStrides[axis]
+                }
+                try body(Run(sourceElement: source, outputElement: output, count: runLength, sourceStride: sourceStride))
+                var axis = outerAxes - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    if index[axis] < pieces[axis].count { continue outer }
+                    index[axis] = 0
+                    axis -= 1
+                }
+                return
+            }
+        }
     }
 
     /// Elements `sourceElement`, `sourceElement + sourceStride`, ... of a chunk, to output
     /// elements `outputElement`, `outputElement + 1`, ...
-    struct Run {
+    struct Run: Sendable {
         let sourceElement: UInt64
         let outputElement: UInt64
         let count: UInt64
@@ -21,7 +93,7 @@ struct ReadPlan {
     }
 
     /// A dimension's share of one chunk: the selected positions in chunk `chunk`.
-    struct Piece {
+    struct Piece: Sendable {
         let chunk: UInt64
         let outputStart: UInt64
         let count: UInt64
@@ -40,19 +112,15 @@ struct ReadPlan {
         }
         let pieces = zip(selection, layout.chunkShape).map { Self.pieces(of: $0, chunkExtent: $1) }
         let rank = selection.count
-        let chunkStrides = Self.strides(layout.chunkShape)
-        let outputStrides = Self.strides(counts)
+        let shape = RunShape(
+            steps: selection.map(\.step), chunkStrides: Self.strides(layout.chunkShape),
+            outputStrides: Self.strides(counts), chunkShape: layout.chunkShape, counts: counts)
         var tasks: [ChunkTask] = []
         var choice = [Int](repeating: 0, count: rank)
         // Every combination of one piece per dimension is one chunk.
         outer: while true {
             let chosen = (0..<rank).map { pieces[$0][choice[$0]] }
-            tasks.append(
-                ChunkTask(
-                    coordinates: chosen.map(\.chunk),
-                    runs: Self.runs(
-                        chosen, selection: selection, chunkShape: layout.chunkShape, counts: counts,
-                        chunkStrides: chunkStrides, outputStrides: outputStrides)))
+            tasks.append(ChunkTask(coordinates: chosen.map(\.chunk), pieces: chosen, shape: shape))
             var axis = rank - 1
             while axis >= 0 {
                 choice[axis] += 1
@@ -98,51 +166,5 @@ struct ReadPlan {
             }
         }
         return pieces
-    }
-
-    /// The runs of one chunk: the innermost dimensions are folded into one run for as long as
-    /// both the chunk's elements and the output's are contiguous.
-    static func runs(
-        _ pieces: [Piece], selection: [ResolvedDimension], chunkShape: [UInt64], counts: [UInt64],
-        chunkStrides: [UInt64], outputStrides: [UInt64]
-    ) -> [Run] {
-        let rank = pieces.count
-        var runLength = pieces[rank - 1].count
-        let innerStride = selection[rank - 1].step
-        var folded = 1
-        func isDense(_ axis: Int) -> Bool {
-            pieces[axis].inChunkStart == 0 && pieces[axis].count == chunkShape[axis]
-                && pieces[axis].count == counts[axis] && selection[axis].step == 1
-        }
-        var innerIsDense = isDense(rank - 1)
-        while innerIsDense, folded < rank, selection[rank - 1 - folded].step == 1 {
-            let axis = rank - 1 - folded
-            runLength *= pieces[axis].count
-            folded += 1
-            innerIsDense = isDense(axis)
-        }
-        let outerAxes = rank - folded
-        var runs: [Run] = []
-        var index = [UInt64](repeating: 0, count: outerAxes)
-        outer: while true {
-            var source: UInt64 = 0
-            var output: UInt64 = 0
-            for axis in 0..<rank {
-                let position = axis < outerAxes ? index[axis] : 0
-                source += (pieces[axis].inChunkStart + position * selection[axis].step) * chunkStrides[axis]
-                output += (pieces[axis].outputStart + position) * outputStrides[axis]
-            }
-            runs.append(
-                Run(sourceElement: source, outputElement: output, count: runLength, sourceStride: folded > 1 ? 1 : innerStride))
-            var axis = outerAxes - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < pieces[axis].count { continue outer }
-                index[axis] = 0
-                axis -= 1
-            }
-            break
-        }
-        return runs
     }
 }
