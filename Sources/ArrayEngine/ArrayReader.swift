@@ -140,6 +140,7 @@ public struct ArrayReader: Sendable {
         }
         guard let whole = pieces.first else { throw ArrayError.shortRead(range: stored.range, found: 0) }
         let elements = try decoder.decode(whole, filterMask: stored.filterMask, chunkByteCount: chunkByteCount)
+        if !decoder.isIdentity { source.discard(stored.range) }
         // An unfiltered chunk at the end of a contiguous dataset may be shorter than a chunk;
         // runs are checked against what is there.
         guard decoder.isIdentity || elements.count == chunkByteCount else {
@@ -152,15 +153,43 @@ public struct ArrayReader: Sendable {
 }
 
 /// The output of a read: written by many tasks at once, each to its own elements.
+///
+/// A large output is mapped with transparent huge pages where the system allows them: a
+/// 659 MiB read otherwise takes 168,000 page faults, which cost more than the inflating.
 final class OutputBuffer: ByteStorage, @unchecked Sendable {
     private let allocation: UnsafeMutableRawPointer
+    private let mappedLength: Int?
+
+    /// Outputs from this size on are mapped rather than allocated.
+    static let mappingThreshold = 8 << 20
+    static let hugePage = 2 << 20
 
     init(count: Int) {
+        if count >= Self.mappingThreshold {
+            let length = (count + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+            if let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                address != MAP_FAILED
+            {
+                // Advice only: where huge pages are off, the mapping works with small ones.
+                _ = madvise(address, length, 14)  // MADV_HUGEPAGE, which Glibc's module does not export
+                allocation = address
+                mappedLength = length
+                super.init(baseAddress: UnsafeRawPointer(address), count: count)
+                return
+            }
+        }
         allocation = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
+        mappedLength = nil
         super.init(baseAddress: UnsafeRawPointer(allocation), count: count)
     }
 
-    deinit { allocation.deallocate() }
+    deinit {
+        if let mappedLength {
+            munmap(allocation, mappedLength)
+        } else {
+            allocation.deallocate()
+        }
+    }
 
     /// Copies a run's elements; `base` is the byte offset of the run's first element in `source`.
     func copy(_ run: ReadPlan.Run, from source: Bytes, base: Int, elementSize: Int) throws {

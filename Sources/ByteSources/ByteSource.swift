@@ -12,6 +12,13 @@ public protocol ByteSource: Sendable {
     /// Reads every range, returning one `Bytes` per range in the same order.
     /// A range that is not entirely inside `0..<size` is an error.
     func read(_ ranges: [ByteRange]) async throws -> [Bytes]
+    /// A hint that the bytes of `range` will not be read again soon: a source may drop them
+    /// from memory (a mapped file gives its pages back; they are read again on demand).
+    func discard(_ range: ByteRange)
+}
+
+extension ByteSource {
+    public func discard(_ range: ByteRange) {}
 }
 
 /// Failures of a `ByteSource`.

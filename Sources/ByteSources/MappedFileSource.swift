@@ -10,6 +10,8 @@ public struct MappedFileSource: ResidentByteSource {
     public let name: String
     /// The whole file.
     public let contents: Bytes
+    /// The mapping behind `contents` (nil for an empty file).
+    private let region: MappedRegion?
 
     /// Maps the file at `path` read-only.
     public init(path: String) throws {
@@ -29,6 +31,7 @@ public struct MappedFileSource: ResidentByteSource {
         let length = Int(status.st_size)
         if length == 0 {
             contents = Bytes([])
+            region = nil
             return
         }
         guard let address = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, 0),
@@ -36,7 +39,20 @@ public struct MappedFileSource: ResidentByteSource {
         else {
             throw ByteSourceError.cannotOpen(name: path, reason: Self.systemError())
         }
-        contents = Bytes(storage: MappedRegion(address: address, count: length))
+        let region = MappedRegion(address: address, count: length)
+        self.region = region
+        contents = Bytes(storage: region)
+    }
+
+    /// Gives back the pages wholly inside `range` (the mapping is private and never written,
+    /// so dropping its pages loses nothing: a later read faults them in from the page cache).
+    public func discard(_ range: ByteRange) {
+        guard let region, let end = range.end else { return }
+        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        let first = (range.offset + page - 1) / page * page
+        let last = min(end, UInt64(contents.count)) / page * page
+        guard last > first else { return }
+        _ = madvise(region.mutableAddress + Int(first), Int(last - first), MADV_DONTNEED)
     }
 
     private static func systemError() -> String {
@@ -46,7 +62,7 @@ public struct MappedFileSource: ResidentByteSource {
 
 /// A read-only mapping, unmapped when the last `Bytes` referring to it goes.
 final class MappedRegion: ByteStorage, @unchecked Sendable {
-    private let mutableAddress: UnsafeMutableRawPointer
+    let mutableAddress: UnsafeMutableRawPointer
 
     init(address: UnsafeMutableRawPointer, count: Int) {
         mutableAddress = address
