@@ -58,10 +58,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit"]),
-        .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources"]),
-        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
+        // Helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
+        .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
+        .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

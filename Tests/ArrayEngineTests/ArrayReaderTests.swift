@@ -1,5 +1,6 @@
 import ByteKit
 import ByteSources
+import TestSupport
 import Testing
 
 @testable import ArrayEngine
@@ -196,18 +197,5 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
         #expect(throws: ArrayError.self) { try Selection.parse("::-1").resolve(shape: shape) }
         #expect(throws: ArrayError.self) { try Selection.parse("1:2:3:4") }
         #expect(throws: ArrayError.self) { try Selection.parse("0,0,0,0").resolve(shape: shape) }
-    }
-}
-
-/// A small deterministic generator; failures print their seed.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

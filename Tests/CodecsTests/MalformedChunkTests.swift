@@ -1,20 +1,9 @@
 import ByteKit
 import CZstd
 import Codecs
+import TestSupport
 import Testing
 
-/// A small seeded generator (SplitMix64), so that a failing random input can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
-    }
-}
 
 /// Decodes `input` with `codec` into a buffer of `limit` bytes, and records an issue unless it
 /// either succeeds within the buffer or throws a `CodecError`.
@@ -59,7 +48,7 @@ let everyCodec: [(name: String, codec: any Codec)] = {
     func randomBytes() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("MalformedChunkTests.randomBytes seed \(seed)")
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         for (name, codec) in everyCodec {
             for round in 0..<300 {
                 let count = Int.random(in: 0...200, using: &generator)
@@ -77,7 +66,7 @@ let everyCodec: [(name: String, codec: any Codec)] = {
     func randomClientData() {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("MalformedChunkTests.randomClientData seed \(seed)")
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         // Small values make plausible parameters; the extremes probe the arithmetic.
         let interesting: [UInt32] = [0, 1, 2, 3, 4, 7, 8, 12, 16, 31, 32, 33, 64, 128, 255, 4096, 1 << 31, .max]
         for id in KnownFilter.allCases.map(\.rawValue) {
@@ -131,7 +120,7 @@ let everyCodec: [(name: String, codec: any Codec)] = {
     func flippedBytes() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         print("MalformedChunkTests.flippedBytes seed \(seed)")
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(seed: seed)
         for fixture in try #require(CodecFixture.all).values where !fixture.stored.array.isEmpty {
             for _ in 0..<20 {
                 var stored = fixture.stored.array

@@ -1,4 +1,5 @@
 import ByteKit
+import TestSupport
 import Testing
 
 @testable import HDF5Format
@@ -242,7 +243,7 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
         let fixtures = try #require(H5pyFixtures.shared)
         var generator = SystemRandomNumberGenerator()
         let seed = UInt64.random(in: 0...UInt64.max, using: &generator)
-        var random = MalformedInputTests.Generator(state: seed)
+        var random = SplitMix64(seed: seed)
         let view = try fixtures.view(file: "earliest")
         let decoder = ValueDecoder(view: view, context: H5pyFixtures.context)
         var parsed = 0
@@ -264,17 +265,5 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
             }
         }
         #expect(parsed > 100, "seed \(seed)")
-    }
-
-    /// SplitMix64, so that a failing seed can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
-            return mixed ^ (mixed >> 31)
-        }
     }
 }

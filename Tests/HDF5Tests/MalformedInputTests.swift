@@ -3,6 +3,7 @@ import ByteSources
 import Codecs
 import Foundation
 import HDF5Format
+import TestSupport
 import Testing
 
 @testable import HDF5
@@ -96,18 +97,5 @@ import Testing
         } catch {
             Issue.record("\(label): untyped error \(type(of: error)): \(error)")
         }
-    }
-}
-
-/// A small deterministic generator, so that a failure can be replayed from its seed.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
