@@ -44,7 +44,9 @@ extension HDF5File {
         case .compact(let data, _):
             return UInt64(data.count)
         case .contiguous(let address, let size):
-            return address == nil ? 0 : size
+            // Data in external files has no address in this file; libhdf5 counts its size.
+            let external = object.header.firstMessage(of: .externalDataFiles) != nil
+            return address == nil && !external ? 0 : size
         case .virtual:
             return 0
         case .chunked:
