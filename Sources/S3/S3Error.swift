@@ -14,6 +14,8 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     case missingCredentials(profile: String, searched: [String])
     /// Credentials were found in `source` without one of their parts (`missing`).
     case incompleteCredentials(source: String, missing: String)
+    /// The profile obtains credentials through `setting` (a role, SSO, a credential process), which is not supported.
+    case unsupportedCredentialSource(profile: String, setting: String)
     /// AWS_PROFILE names a profile that neither configuration file defines.
     case profileNotFound(profile: String, files: [String])
     /// An AWS configuration file has a line that is neither a section, a setting nor a comment.
@@ -44,8 +46,13 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
                 """
         case .incompleteCredentials(let source, let missing):
             return "incomplete AWS credentials in \(source): \(missing) is missing"
+        case .unsupportedCredentialSource(let profile, let setting):
+            return """
+                AWS profile '\(profile)' obtains credentials through '\(setting)', which nwbpeek does not support;                 export static credentials instead, e.g. eval "$(aws configure export-credentials --profile \(profile)                 --format env)"
+                """
         case .profileNotFound(let profile, let files):
-            return "AWS profile '\(profile)' is not defined in \(files.joined(separator: " or "))"
+            let place = files.isEmpty ? "any AWS configuration file (none was found)" : files.joined(separator: " or ")
+            return "AWS profile '\(profile)' (from AWS_PROFILE) is not defined in \(place)"
         case .malformedConfiguration(let file, let line, let reason):
             return "\(file):\(line): \(reason)"
         case .cannotReadConfiguration(let file, let reason):
