@@ -27,7 +27,7 @@ public struct AWSConfigurationFile: Sendable, Equatable {
         var section: String?
         // The key with an empty value that indented lines below it nest under, if any.
         var parentKey: String?
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") {
