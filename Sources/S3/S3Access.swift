@@ -12,6 +12,15 @@ public struct S3Resolution: Sendable {
     public let signer: SigV4Signer?
     /// Bucket, key, region, endpoint and identity, for error messages; never a secret.
     public let description: String
+
+    /// The same object resolved for another region: for when S3 answers that the bucket lives elsewhere (a 301 or
+    /// 400 response whose `x-amz-bucket-region` header names the bucket's region).
+    public func inRegion(_ region: String) throws -> S3Resolution {
+        let moved = S3Configuration(
+            profile: configuration.profile, credentials: configuration.credentials, region: region,
+            endpoint: configuration.endpoint, addressingStyle: configuration.addressingStyle)
+        return try S3Access.resolve(location, configuration: moved)
+    }
 }
 
 /// Resolves `s3://bucket/key` into an HTTP URL and a request signer, from options, environment variables and the AWS

@@ -106,6 +106,16 @@ import Testing
         #expect(anonymous.description.hasSuffix("anonymous)"))
     }
 
+    @Test func aBucketInAnotherRegionIsReResolvedThere() throws {
+        let credentials = AWSCredentials(accessKeyID: "AKID", secretAccessKey: "s", source: "test")
+        let resolution = try S3Access.resolve(
+            try S3Location(parsing: "s3://bucket/key"), configuration: Self.configuration(credentials: credentials))
+        let moved = try resolution.inRegion("ap-northeast-1")
+        #expect(moved.httpURL == "https://bucket.s3.ap-northeast-1.amazonaws.com/key")
+        #expect(moved.signer?.region == "ap-northeast-1")
+        #expect(moved.signer?.credentials == credentials)
+    }
+
     @Test func configurationFilesComeFromEnvironmentOrHome() {
         let defaults = S3Access.configurationFilePaths(environment: [:], homeDirectory: "/home/u/")
         #expect(defaults.credentials == "/home/u/.aws/credentials")
