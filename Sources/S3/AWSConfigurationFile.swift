@@ -90,8 +90,9 @@ public struct AWSConfigurationFile: Sendable, Equatable {
     public func profile(_ name: String, isConfigFile: Bool) -> [String: String]? {
         guard isConfigFile else { return sections[name] }
         let prefixed = sections.first { sectionName, _ in
-            sectionName.hasPrefix("profile ") && sectionName.dropFirst("profile ".count)
-                .trimmingCharacters(in: .whitespaces) == name
+            sectionName.hasPrefix("profile ")
+                && sectionName.dropFirst("profile ".count)
+                    .trimmingCharacters(in: .whitespaces) == name
         }?.value
         if name == "default", let plain = sections["default"] {
             return plain.merging(prefixed ?? [:]) { _, prefixedValue in prefixedValue }

@@ -32,8 +32,9 @@ public enum HMACSHA256 {
         let result = key.withUnsafeBufferPointer { keyBytes in
             withContiguousBytes(message) { input in
                 // Keys are a secret's bytes or earlier 32-byte codes: far below Int32.max.
-                HMAC(EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
-                     input.baseAddress, input.count, &code, &length)
+                HMAC(
+                    EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                    input.baseAddress, input.count, &code, &length)
             }
         }
         // HMAC returns nil only when OpenSSL cannot allocate memory.

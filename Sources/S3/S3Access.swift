@@ -52,13 +52,15 @@ public enum S3Access {
         } else {
             let domain = configuration.region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
             endpoint = S3Endpoint(scheme: "https", authority: "s3.\(configuration.region).\(domain)", basePath: "")
-            style = configuration.addressingStyle == .auto
+            style =
+                configuration.addressingStyle == .auto
                 ? (location.bucketFitsTLSHostName ? .virtual : .path) : configuration.addressingStyle
         }
         let httpURL: String
         switch style {
         case .virtual:
-            httpURL = "\(endpoint.scheme)://\(location.bucket).\(endpoint.authority)\(endpoint.basePath)/\(location.encodedKey)"
+            let host = "\(location.bucket).\(endpoint.authority)"
+            httpURL = "\(endpoint.scheme)://\(host)\(endpoint.basePath)/\(location.encodedKey)"
         case .path, .auto:
             httpURL = "\(endpoint.url)/\(location.bucket)/\(location.encodedKey)"
         }

@@ -36,7 +36,8 @@ public struct S3Configuration: Sendable, Equatable {
 
     /// Resolves the settings from the options, the environment and the parsed configuration files (nil when absent).
     public static func resolve(
-        endpoint endpointOption: String?, anonymous anonymousOption: Bool, addressingStyle styleOption: S3AddressingStyle?,
+        endpoint endpointOption: String?, anonymous anonymousOption: Bool,
+        addressingStyle styleOption: S3AddressingStyle?,
         environment: [String: String], credentialsFile: AWSConfigurationFile?, configFile: AWSConfigurationFile?
     ) throws -> S3Configuration {
         let setting = { (name: String) -> String? in
@@ -53,7 +54,8 @@ public struct S3Configuration: Sendable, Equatable {
             name: profileName, credentialsFile: credentialsFile, fromCredentialsFile: fromCredentialsFile,
             configFile: configFile, fromConfigFile: fromConfigFile)
 
-        let anonymous = try anonymousOption || boolean(named: "AWS_NO_SIGN_REQUEST", value: setting("AWS_NO_SIGN_REQUEST"))
+        let anonymous =
+            try anonymousOption || boolean(named: "AWS_NO_SIGN_REQUEST", value: setting("AWS_NO_SIGN_REQUEST"))
         var credentials: AWSCredentials?
         if !anonymous {
             if let fromEnvironment = try environmentCredentials(setting) {
@@ -63,7 +65,8 @@ public struct S3Configuration: Sendable, Equatable {
             } else if explicitProfile != nil, fromCredentialsFile == nil, fromConfigFile == nil {
                 throw S3Error.profileNotFound(profile: profileName, files: profile.searchedFiles)
             } else {
-                throw S3Error.missingCredentials(profile: profileName, searched: ["environment"] + profile.searchedFiles)
+                throw S3Error.missingCredentials(
+                    profile: profileName, searched: ["environment"] + profile.searchedFiles)
             }
         }
 
@@ -74,13 +77,15 @@ public struct S3Configuration: Sendable, Equatable {
             try !boolean(
                 named: "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", value: setting("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
         {
-            endpoint = setting("AWS_ENDPOINT_URL_S3") ?? setting("AWS_ENDPOINT_URL")
+            endpoint =
+                setting("AWS_ENDPOINT_URL_S3") ?? setting("AWS_ENDPOINT_URL")
                 ?? profile.servicesValue("s3.endpoint_url") ?? profile.value("endpoint_url")
         }
 
         var addressingStyle = styleOption
         if addressingStyle == nil {
-            let (name, value) = setting("AWS_S3_ADDRESSING_STYLE").map { ("AWS_S3_ADDRESSING_STYLE", $0) }
+            let (name, value) =
+                setting("AWS_S3_ADDRESSING_STYLE").map { ("AWS_S3_ADDRESSING_STYLE", $0) }
                 ?? ("s3.addressing_style in profile '\(profileName)'", profile.value("s3.addressing_style"))
             if let value {
                 guard let style = S3AddressingStyle(rawValue: value.lowercased()) else {

@@ -32,7 +32,8 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidBucketName(let bucket, let reason):
             return "invalid S3 bucket name '\(bucket)': \(reason)"
         case .invalidEndpoint(let endpoint, let reason):
-            return "invalid S3 endpoint '\(endpoint)': \(reason) (expected e.g. https://s3.example.org or http://127.0.0.1:9000)"
+            return "invalid S3 endpoint '\(endpoint)': \(reason) "
+                + "(expected e.g. https://s3.example.org or http://127.0.0.1:9000)"
         case .invalidRequestURL(let url, let reason):
             return "cannot sign a request for \(url): \(reason)"
         case .invalidSetting(let name, let value, let expected):
@@ -48,7 +49,9 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
             return "incomplete AWS credentials in \(source): \(missing) is missing"
         case .unsupportedCredentialSource(let profile, let setting):
             return """
-                AWS profile '\(profile)' obtains credentials through '\(setting)', which nwbpeek does not support;                 export static credentials instead, e.g. eval "$(aws configure export-credentials --profile \(profile)                 --format env)"
+                AWS profile '\(profile)' obtains credentials through '\(setting)', which nwbpeek does not support; \
+                export static credentials instead, e.g. \
+                eval "$(aws configure export-credentials --profile \(profile) --format env)"
                 """
         case .profileNotFound(let profile, let files):
             let place = files.isEmpty ? "any AWS configuration file (none was found)" : files.joined(separator: " or ")

@@ -51,7 +51,8 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
         let invalid = { (reason: String) in S3Error.invalidBucketName(bucket: bucket, reason: reason) }
         guard (3...63).contains(bucket.utf8.count) else { throw invalid("it must be 3 to 63 characters long") }
         let isLetterOrDigit = { (byte: UInt8) in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
         guard bucket.utf8.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") })
         else {

@@ -68,7 +68,8 @@ public struct SigV4Signer: RequestSigner {
         let signature = try SignatureV4.signature(
             signingKey: try signingKey(dateStamp: dateStamp), stringToSign: stringToSign)
         let signedHeaders = SignatureV4.canonicalHeaders(signed).signedHeaders
-        let authorization = "\(SignatureV4.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
+        let authorization =
+            "\(SignatureV4.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
             + "SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return [("Authorization", authorization)] + added
     }

@@ -48,8 +48,10 @@ enum SignatureV4 {
             parameters.append((name, value))
         }
         // Encoded names contain only ASCII, so comparing their UTF-8 bytes is the byte order AWS asks for.
-        parameters.sort { ($0.name.utf8.lexicographicallyPrecedes($1.name.utf8))
-            || ($0.name == $1.name && $0.value.utf8.lexicographicallyPrecedes($1.value.utf8)) }
+        parameters.sort {
+            ($0.name.utf8.lexicographicallyPrecedes($1.name.utf8))
+                || ($0.name == $1.name && $0.value.utf8.lexicographicallyPrecedes($1.value.utf8))
+        }
         return parameters.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
     }
 
@@ -133,7 +135,8 @@ enum SignatureV4 {
             }
             guard let high = bytes.next().flatMap(hexadecimalValue), let low = bytes.next().flatMap(hexadecimalValue)
             else {
-                throw S3Error.invalidRequestURL(url: String(text), reason: "'%' is not followed by two hexadecimal digits")
+                throw S3Error.invalidRequestURL(
+                    url: String(text), reason: "'%' is not followed by two hexadecimal digits")
             }
             decoded.append(high << 4 | low)
         }
@@ -158,7 +161,8 @@ enum SignatureV4 {
         gmtime_r(&seconds, &fields)
         let dateStamp = String(
             format: "%04d%02d%02d", Int(fields.tm_year) + 1900, Int(fields.tm_mon) + 1, Int(fields.tm_mday))
-        let timestamp = dateStamp
+        let timestamp =
+            dateStamp
             + String(format: "T%02d%02d%02dZ", Int(fields.tm_hour), Int(fields.tm_min), Int(fields.tm_sec))
         return (timestamp, dateStamp)
     }

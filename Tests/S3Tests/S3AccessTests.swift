@@ -139,7 +139,8 @@ import Testing
         let resolution = try S3Access.resolve(
             url: "s3://bucket/key", endpoint: nil, anonymous: false, environment: [:], homeDirectory: home.path)
         #expect(resolution.httpURL == "http://localhost:9000/bucket/key")
-        #expect(resolution.signer?.identityDescription.hasPrefix("access key id AKIDFILE from profile 'default'") == true)
+        #expect(
+            resolution.signer?.identityDescription.hasPrefix("access key id AKIDFILE from profile 'default'") == true)
         #expect(resolution.signer?.region == "eu-north-1")
     }
 }

@@ -165,7 +165,9 @@ import Testing
 
     @Test func errorMessagesNeverContainASecret() throws {
         let description = try Self.resolve(["AWS_PROFILE": "work"]).credentials?.description ?? ""
-        #expect(description == "access key id AKIDWORK from profile 'work' in /home/u/.aws/credentials (with a session token)")
+        #expect(
+            description
+                == "access key id AKIDWORK from profile 'work' in /home/u/.aws/credentials (with a session token)")
         #expect(!description.contains("work-secret") && !description.contains("work-token"))
     }
 }

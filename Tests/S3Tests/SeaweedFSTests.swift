@@ -4,10 +4,10 @@ import Testing
 @testable import S3
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A SeaweedFS server (`weed mini`: master, volume, filer and S3 gateway in one process) on loopback ports, with one
@@ -168,7 +168,8 @@ struct SeaweedFSTests {
     func signedRequestsStoreAndReadByteRangesAndBadIdentitiesAreRefused() async throws {
         let server = try SeaweedFSServer(bucket: "nwbpeek-test")
         defer { server.stop() }
-        let home = FileManager.default.temporaryDirectory.path  // no .aws files there are read: credentials are in the environment
+        // The configuration files point nowhere: credentials come from the environment only.
+        let home = FileManager.default.temporaryDirectory.path
         let environment = [
             "AWS_ACCESS_KEY_ID": SeaweedFSServer.accessKeyID, "AWS_SECRET_ACCESS_KEY": SeaweedFSServer.secretAccessKey,
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials", "AWS_CONFIG_FILE": "/nonexistent/config",
