@@ -14,6 +14,27 @@ import Testing
         headers.first { $0.name.lowercased() == name }?.value
     }
 
+    // Amazon S3 API Reference, "Signature Calculations for the Authorization Header", "Example: GET Bucket
+    // Lifecycle" and "Example: Get Bucket (List Objects)": the query string is canonicalized and signed.
+    @Test(arguments: [
+        (
+            "https://examplebucket.s3.amazonaws.com/?lifecycle",
+            "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"
+        ),
+        (
+            "https://examplebucket.s3.amazonaws.com/?prefix=J&max-keys=2",
+            "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"
+        ),
+    ])
+    func bucketRequestsWithQueriesMatchAWSExamples(url: String, signature: String) throws {
+        let signer = SigV4Signer(credentials: Self.exampleCredentials, region: "us-east-1")
+        let headers = try signer.authorizationHeaders(method: "GET", url: url, headers: [], date: Self.exampleDate)
+        #expect(
+            Self.header("authorization", in: headers)
+                == "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
+                + "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=\(signature)")
+    }
+
     // Amazon S3 API Reference, "Example: GET Object": the first 10 bytes of examplebucket/test.txt.
     @Test func getObjectWithRangeMatchesAWSExample() throws {
         let signer = SigV4Signer(credentials: Self.exampleCredentials, region: "us-east-1")
