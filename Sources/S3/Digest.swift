@@ -49,7 +49,7 @@ public enum HMACSHA256 {
 }
 
 /// Lowercase hexadecimal digits of `bytes`, two per byte.
-public func hexadecimal(_ bytes: some Sequence<UInt8>) -> String {
+func hexadecimal(_ bytes: some Sequence<UInt8>) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var characters: [UInt8] = []
     for byte in bytes {
