@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import S3
+
+/// The signer against botocore's `S3SigV4Auth` (the AWS CLI's signer) on random requests: keys with every kind of
+/// character, regions, session tokens, Range/If-Match/x-amz-meta headers and query parameters. Skipped when
+/// python3 cannot import botocore.
+@Suite(.enabled(if: Botocore.isAvailable, "python3 with botocore is not available"))
+struct BotocoreDifferentialTests {
+    static let seed: UInt64 = 0xB070_C04E
+
+    struct Case: Encodable {
+        let method: String
+        let url: String
+        let headers: [[String]]
+        let region: String
+        let access_key_id: String
+        let secret_access_key: String
+        let token: String?
+        let time: Int
+    }
+
+    @Test func signaturesMatchBotocoreOnRandomRequests() throws {
+        print("BotocoreDifferentialTests seed \(Self.seed)")
+        var generator = SplitMix64(seed: Self.seed)
+        let keyAlphabet = Array("abcXYZ019/-_.~ !$&'()*+,;=:@%?#[]{}^`|\"<>\\é中🙂")
+        let regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1"]
+        var cases: [Case] = []
+        var expected: [String] = []
+        for index in 0..<200 {
+            let keyLength = Int.random(in: 1...30, using: &generator)
+            let key = String((0..<keyLength).map { _ in keyAlphabet.randomElement(using: &generator) ?? "k" })
+            let location = try S3Location(parsing: "s3://bucket-\(index % 7)/\(key)")
+            let region = regions[Int.random(in: 0..<regions.count, using: &generator)]
+            var url = try S3Access.resolve(
+                location,
+                configuration: S3Configuration(
+                    profile: "default", credentials: nil, region: region, endpoint: nil,
+                    addressingStyle: Bool.random(using: &generator) ? .auto : .path)
+            ).httpURL
+            if Bool.random(using: &generator) {
+                let value = SignatureV4.uriEncode(key.utf8, keepingSlash: false)
+                url += "?versionId=\(value)&x-id=GetObject&partNumber=\(index)"
+            }
+            var headers: [(name: String, value: String)] = []
+            if Bool.random(using: &generator) { headers.append(("Range", "bytes=\(index)-\(index * 1000 + 999)")) }
+            if Bool.random(using: &generator) { headers.append(("If-Match", "\"etag-\(index)\"")) }
+            if Bool.random(using: &generator) { headers.append(("x-amz-meta-note", "  two   spaces  ")) }
+            let token = Bool.random(using: &generator) ? "token/\(index)+=" : nil
+            let credentials = AWSCredentials(
+                accessKeyID: "AKID\(index)", secretAccessKey: "secret/\(index)+key", sessionToken: token,
+                source: "test")
+            let time = 1_369_353_600 + Int.random(in: 0..<400_000_000, using: &generator)
+            let signed = try SigV4Signer(credentials: credentials, region: region).authorizationHeaders(
+                method: "GET", url: url, headers: headers, date: Date(timeIntervalSince1970: TimeInterval(time)))
+            expected.append(signed.first { $0.name == "Authorization" }?.value ?? "")
+            cases.append(
+                Case(
+                    method: "GET", url: url, headers: headers.map { [$0.name, $0.value] }, region: region,
+                    access_key_id: credentials.accessKeyID, secret_access_key: credentials.secretAccessKey,
+                    token: token, time: time))
+        }
+        let (status, output) = try Botocore.runPython(Botocore.script, input: try JSONEncoder().encode(cases))
+        try #require(status == 0)
+        let botocore = try JSONDecoder().decode([String].self, from: output)
+        try #require(botocore.count == cases.count)
+        for (index, (ours, theirs)) in zip(expected, botocore).enumerated() {
+            #expect(ours == theirs, "request \(index): \(cases[index].url) \(cases[index].headers)")
+        }
+    }
+}
+
+/// python3 with botocore, run as a child process.
+enum Botocore {
+    static let isAvailable: Bool =
+        (try? runPython(
+            "import importlib.util, sys; sys.exit(importlib.util.find_spec('botocore') is None)", input: Data()
+        ).status) == 0
+
+    /// Reads a JSON list of requests on standard input and writes the Authorization header botocore gives each.
+    static let script = """
+        import datetime, json, sys
+        import botocore.auth
+        from botocore.auth import S3SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        results = []
+        for case in json.load(sys.stdin):
+            botocore.auth.get_current_datetime = lambda: datetime.datetime.fromtimestamp(
+                case["time"], datetime.timezone.utc).replace(tzinfo=None)
+            request = AWSRequest(method=case["method"], url=case["url"], headers=dict(case["headers"]))
+            credentials = Credentials(case["access_key_id"], case["secret_access_key"], case.get("token"))
+            S3SigV4Auth(credentials, "s3", case["region"]).add_auth(request)
+            results.append(request.headers["Authorization"])
+        json.dump(results, sys.stdout)
+        """
+
+    static func runPython(_ code: String, input: Data) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", code]
+        let standardInput = Pipe()
+        let standardOutput = Pipe()
+        process.standardInput = standardInput
+        process.standardOutput = standardOutput
+        try process.run()
+        standardInput.fileHandleForWriting.write(input)
+        try standardInput.fileHandleForWriting.close()
+        let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+}
