@@ -25,8 +25,8 @@ public struct AWSConfigurationFile: Sendable, Equatable {
         self.path = path
         var sections: [String: [String: String]] = [:]
         var section: String?
-        // The key with an empty value that indented lines below it nest under, if any.
-        var parentKey: String?
+        // The section's last key, which an indented line below it continues; it nests settings when its value is empty.
+        var lastKey: (name: String, nests: Bool)?
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -45,29 +45,26 @@ public struct AWSConfigurationFile: Sendable, Equatable {
                 let name = line[line.index(after: line.startIndex)..<close].trimmingCharacters(in: .whitespaces)
                 guard !name.isEmpty else { throw malformed("a section header has no name") }
                 section = name
-                parentKey = nil
+                lastKey = nil
                 if sections[name] == nil { sections[name] = [:] }
                 continue
             }
             guard let section else { throw malformed("a setting comes before any [section]") }
             let isIndented = rawLine.first == " " || rawLine.first == "\t"
-            guard let equals = line.firstIndex(of: "=") else {
-                // An indented line without '=' continues the previous value (the AWS CLI joins them); nothing read
-                // here is multi-line, so the continuation is skipped.
-                if isIndented { continue }
-                throw malformed("expected 'key = value'")
+            if isIndented, let lastKey, !lastKey.nests {
+                // A continuation line: the AWS CLI joins it to the value with a newline.
+                sections[section, default: [:]][lastKey.name, default: ""] += "\n" + line
+                continue
             }
+            guard let equals = line.firstIndex(of: "=") else { throw malformed("expected 'key = value'") }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             guard !key.isEmpty else { throw malformed("a setting has no key") }
-            if isIndented, let parentKey {
-                sections[section, default: [:]]["\(parentKey).\(key)"] = value
-            } else if isIndented {
-                // A continuation line of a non-empty value that happens to contain '='.
-                continue
+            if isIndented, let lastKey {
+                sections[section, default: [:]]["\(lastKey.name).\(key)"] = value
             } else {
                 sections[section, default: [:]][key] = value
-                parentKey = value.isEmpty ? key : nil
+                lastKey = (key, value.isEmpty)
             }
         }
         self.sections = sections

@@ -15,8 +15,9 @@ public enum S3AddressingStyle: String, Sendable, CaseIterable {
 /// AWS SDKs and Tools Reference Guide, "Standardized credential providers" and "Settings reference":
 /// - credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; else the profile's
 ///   `aws_access_key_id`, `aws_secret_access_key` and `aws_session_token` in the credentials file, then in the config
-///   file. The profile is AWS_PROFILE, else `default`.
-/// - region: AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`, else `us-east-1`.
+///   file. The profile is AWS_PROFILE, else `default`; a profile named by AWS_PROFILE must exist.
+/// - region: AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`, else `us-east-1` (AWS_REGION first, as the
+///   AWS SDKs read it; botocore reads only AWS_DEFAULT_REGION).
 /// - endpoint: the `--endpoint` option, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's `services` section's
 ///   `s3 = endpoint_url`, the profile's `endpoint_url`; none means AWS. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true
 ///   keeps only the option.
@@ -53,6 +54,10 @@ public struct S3Configuration: Sendable, Equatable {
         let profile = ProfileSettings(
             name: profileName, credentialsFile: credentialsFile, fromCredentialsFile: fromCredentialsFile,
             configFile: configFile, fromConfigFile: fromConfigFile)
+        // As in the AWS CLI, a profile asked for by name must exist, even when the environment holds credentials.
+        if explicitProfile != nil, fromCredentialsFile == nil, fromConfigFile == nil {
+            throw S3Error.profileNotFound(profile: profileName, files: profile.searchedFiles)
+        }
 
         let anonymous =
             try anonymousOption || boolean(named: "AWS_NO_SIGN_REQUEST", value: setting("AWS_NO_SIGN_REQUEST"))
@@ -62,8 +67,6 @@ public struct S3Configuration: Sendable, Equatable {
                 credentials = fromEnvironment
             } else if let fromProfile = try profile.credentials() {
                 credentials = fromProfile
-            } else if explicitProfile != nil, fromCredentialsFile == nil, fromConfigFile == nil {
-                throw S3Error.profileNotFound(profile: profileName, files: profile.searchedFiles)
             } else {
                 throw S3Error.missingCredentials(
                     profile: profileName, searched: ["environment"] + profile.searchedFiles)
@@ -113,18 +116,14 @@ public struct S3Configuration: Sendable, Equatable {
     private static func environmentCredentials(_ setting: (String) -> String?) throws -> AWSCredentials? {
         let accessKeyID = setting("AWS_ACCESS_KEY_ID")
         let secretAccessKey = setting("AWS_SECRET_ACCESS_KEY")
-        switch (accessKeyID, secretAccessKey) {
-        case (nil, nil):
-            return nil
-        case (let accessKeyID?, let secretAccessKey?):
-            return AWSCredentials(
-                accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: setting("AWS_SESSION_TOKEN"),
-                source: "environment")
-        case (nil, _):
-            throw S3Error.incompleteCredentials(source: "environment", missing: "AWS_ACCESS_KEY_ID")
-        case (_, nil):
+        // As in the AWS CLI, the environment gives credentials only when it has an access key id.
+        guard let accessKeyID else { return nil }
+        guard let secretAccessKey else {
             throw S3Error.incompleteCredentials(source: "environment", missing: "AWS_SECRET_ACCESS_KEY")
         }
+        return AWSCredentials(
+            accessKeyID: accessKeyID, secretAccessKey: secretAccessKey, sessionToken: setting("AWS_SESSION_TOKEN"),
+            source: "environment")
     }
 }
 
@@ -158,18 +157,14 @@ private struct ProfileSettings {
             let source = "profile '\(name)' in \(file.path)"
             let accessKeyID = nonEmpty(settings["aws_access_key_id"])
             let secretAccessKey = nonEmpty(settings["aws_secret_access_key"])
-            switch (accessKeyID, secretAccessKey) {
-            case (let accessKeyID?, let secretAccessKey?):
-                return AWSCredentials(
-                    accessKeyID: accessKeyID, secretAccessKey: secretAccessKey,
-                    sessionToken: nonEmpty(settings["aws_session_token"]), source: source)
-            case (nil, nil):
-                continue
-            case (nil, _):
-                throw S3Error.incompleteCredentials(source: source, missing: "aws_access_key_id")
-            case (_, nil):
+            // As in the AWS CLI, a file gives credentials only when the profile has an access key id there.
+            guard let accessKeyID else { continue }
+            guard let secretAccessKey else {
                 throw S3Error.incompleteCredentials(source: source, missing: "aws_secret_access_key")
             }
+            return AWSCredentials(
+                accessKeyID: accessKeyID, secretAccessKey: secretAccessKey,
+                sessionToken: nonEmpty(settings["aws_session_token"]), source: source)
         }
         for key in Self.otherCredentialSources where value(key) != nil {
             throw S3Error.unsupportedCredentialSource(profile: name, setting: key)

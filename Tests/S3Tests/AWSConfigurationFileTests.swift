@@ -43,16 +43,17 @@ import Testing
         #expect(config.profile("missing", isConfigFile: true) == nil)
     }
 
-    @Test func indentedContinuationLinesAreSkipped() throws {
+    @Test func indentedContinuationLinesJoinThePreviousValueAsInTheAWSCLI() throws {
         let file = try AWSConfigurationFile(
             parsing: "[default]\nca_bundle = one\n  two\n  three = four\nregion = x\n", path: "credentials")
-        #expect(file.sections["default"] == ["ca_bundle": "one", "region": "x"])
+        #expect(file.sections["default"] == ["ca_bundle": "one\ntwo\nthree = four", "region": "x"])
     }
 
     @Test(arguments: [
         ("region = x\n", 1, "a setting comes before any [section]"),
         ("[default\n", 1, "a section header lacks ']'"),
         ("[default]\nnot a setting\n", 2, "expected 'key = value'"),
+        ("[default]\ns3 =\n  nested without equals\n", 3, "expected 'key = value'"),
         ("[]\n", 1, "a section header has no name"),
         ("[default] junk\n", 1, "text after a section header"),
         ("[default]\n = value\n", 2, "a setting has no key"),
