@@ -6,7 +6,7 @@ public struct S3Resolution: Sendable {
     public let configuration: S3Configuration
     /// The object's HTTPS (or, for a custom endpoint, HTTP) URL, the key percent-encoded.
     public let httpURL: String
-    /// The endpoint requests go to (`https://s3.us-east-1.amazonaws.com` for AWS), for messages.
+    /// The endpoint requests go to (`https://s3.eu-west-1.amazonaws.com` for AWS in eu-west-1), for messages.
     public let endpoint: String
     /// Signs each request; nil for anonymous access.
     public let signer: SigV4Signer?
@@ -48,10 +48,10 @@ public enum S3Access {
         let style: S3AddressingStyle
         if let configured = configuration.endpoint {
             endpoint = try S3Endpoint(parsing: configured)
-            style = configuration.addressingStyle == .auto ? .path : configuration.addressingStyle
+            // A bucket cannot prefix an IP address: virtual-hosted style falls back to path style, as in the AWS CLI.
+            style = configuration.addressingStyle == .virtual && !endpoint.hostIsIPAddress ? .virtual : .path
         } else {
-            let domain = configuration.region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-            endpoint = S3Endpoint(scheme: "https", authority: "s3.\(configuration.region).\(domain)", basePath: "")
+            endpoint = S3Endpoint(scheme: "https", authority: awsHost(region: configuration.region), basePath: "")
             style =
                 configuration.addressingStyle == .auto
                 ? (location.bucketFitsTLSHostName ? .virtual : .path) : configuration.addressingStyle
@@ -73,6 +73,14 @@ public enum S3Access {
         return S3Resolution(
             location: location, configuration: configuration, httpURL: httpURL, endpoint: endpoint.url,
             signer: signer, description: description)
+    }
+
+    /// AWS's S3 host for `region`. For us-east-1 it is the global `s3.amazonaws.com`, as in the AWS CLI: its DNS
+    /// sends a virtual-hosted request to the bucket's own region, so an anonymous read of a public bucket works
+    /// without knowing that region.
+    static func awsHost(region: String) -> String {
+        if region == "us-east-1" { return "s3.amazonaws.com" }
+        return "s3.\(region).\(region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com")"
     }
 
     /// The credentials and config files' paths: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE (a leading `~/`
@@ -99,6 +107,14 @@ struct S3Endpoint {
     let basePath: String
 
     var url: String { "\(scheme)://\(authority)\(basePath)" }
+
+    /// Whether the host is an IPv4 address or a bracketed IPv6 address.
+    var hostIsIPAddress: Bool {
+        if authority.hasPrefix("[") { return true }
+        let host = authority.split(separator: ":", maxSplits: 1).first ?? ""
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count == 4 && labels.allSatisfy { UInt8($0) != nil }
+    }
 
     init(scheme: String, authority: String, basePath: String) {
         self.scheme = scheme

@@ -49,21 +49,23 @@ import Testing
             profile: "default", credentials: credentials, region: region, endpoint: endpoint, addressingStyle: style)
     }
 
-    @Test func awsUsesVirtualHostedStyleUnlessTheBucketHasDots() throws {
+    @Test func awsUsesVirtualHostedStyleUnlessTheBucketHasDotsAndTheGlobalHostForUSEast1() throws {
         let location = try S3Location(parsing: "s3://bucket/sub-01/ses 1.nwb")
         let virtual = try S3Access.resolve(location, configuration: Self.configuration(region: "us-west-2"))
         #expect(virtual.httpURL == "https://bucket.s3.us-west-2.amazonaws.com/sub-01/ses%201.nwb")
         #expect(virtual.endpoint == "https://s3.us-west-2.amazonaws.com")
         let dotted = try S3Access.resolve(
             try S3Location(parsing: "s3://my.bucket/k"), configuration: Self.configuration())
-        #expect(dotted.httpURL == "https://s3.us-east-1.amazonaws.com/my.bucket/k")
+        #expect(dotted.httpURL == "https://s3.amazonaws.com/my.bucket/k")
+        let global = try S3Access.resolve(location, configuration: Self.configuration(region: "us-east-1"))
+        #expect(global.httpURL == "https://bucket.s3.amazonaws.com/sub-01/ses%201.nwb")
         let forced = try S3Access.resolve(location, configuration: Self.configuration(style: .path))
-        #expect(forced.httpURL == "https://s3.us-east-1.amazonaws.com/bucket/sub-01/ses%201.nwb")
+        #expect(forced.httpURL == "https://s3.amazonaws.com/bucket/sub-01/ses%201.nwb")
         let china = try S3Access.resolve(location, configuration: Self.configuration(region: "cn-north-1"))
         #expect(china.httpURL == "https://bucket.s3.cn-north-1.amazonaws.com.cn/sub-01/ses%201.nwb")
     }
 
-    @Test func customEndpointsUsePathStyleUnlessVirtualIsAsked() throws {
+    @Test func customEndpointsUsePathStyleUnlessVirtualIsAskedForAHostName() throws {
         let location = try S3Location(parsing: "s3://bucket/a/b.nwb")
         let path = try S3Access.resolve(location, configuration: Self.configuration(endpoint: "http://127.0.0.1:8333/"))
         #expect(path.httpURL == "http://127.0.0.1:8333/bucket/a/b.nwb")
@@ -73,6 +75,11 @@ import Testing
         let virtual = try S3Access.resolve(
             location, configuration: Self.configuration(endpoint: "minio.example.org:9000", style: .virtual))
         #expect(virtual.httpURL == "https://bucket.minio.example.org:9000/a/b.nwb")
+        for endpoint in ["http://127.0.0.1:9000", "http://[::1]:9000"] {
+            let address = try S3Access.resolve(
+                location, configuration: Self.configuration(endpoint: endpoint, style: .virtual))
+            #expect(address.httpURL == "\(endpoint)/bucket/a/b.nwb")
+        }
     }
 
     @Test(arguments: [
