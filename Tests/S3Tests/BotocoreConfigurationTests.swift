@@ -120,10 +120,7 @@ struct BotocoreConfigurationTests {
         print("BotocoreConfigurationTests seed \(Self.seed)")
         var generator = SplitMix64(seed: Self.seed)
         let scenarios = (0..<150).map { _ in Self.randomScenario(using: &generator) }
-        let (status, output) = try Botocore.runPython(Self.script, input: try JSONEncoder().encode(scenarios))
-        try #require(status == 0)
-        let botocore = try JSONDecoder().decode([String].self, from: output)
-        try #require(botocore.count == scenarios.count)
+        let botocore = try Botocore.outputs(of: Self.script, for: scenarios)
         for (scenario, theirs) in zip(scenarios, botocore) {
             #expect(
                 Self.outcome(of: scenario) == theirs,

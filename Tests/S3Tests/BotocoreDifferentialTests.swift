@@ -25,13 +25,11 @@ struct BotocoreDifferentialTests {
     @Test func signaturesMatchBotocoreOnRandomRequests() throws {
         print("BotocoreDifferentialTests seed \(Self.seed)")
         var generator = SplitMix64(seed: Self.seed)
-        let keyAlphabet = Array("abcXYZ019/-_.~ !$&'()*+,;=:@%?#[]{}^`|\"<>\\é中🙂")
         let regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "cn-north-1"]
         var cases: [Case] = []
         var expected: [String] = []
         for index in 0..<200 {
-            let keyLength = Int.random(in: 1...30, using: &generator)
-            let key = String((0..<keyLength).map { _ in keyAlphabet.randomElement(using: &generator) ?? "k" })
+            let key = Botocore.randomKey(using: &generator)
             let location = try S3Location(parsing: "s3://bucket-\(index % 7)/\(key)")
             let region = regions[Int.random(in: 0..<regions.count, using: &generator)]
             var url = try S3Access.resolve(
@@ -62,10 +60,7 @@ struct BotocoreDifferentialTests {
                     access_key_id: credentials.accessKeyID, secret_access_key: credentials.secretAccessKey,
                     token: token, time: time))
         }
-        let (status, output) = try Botocore.runPython(Botocore.script, input: try JSONEncoder().encode(cases))
-        try #require(status == 0)
-        let botocore = try JSONDecoder().decode([String].self, from: output)
-        try #require(botocore.count == cases.count)
+        let botocore = try Botocore.outputs(of: Botocore.signatureScript, for: cases)
         for (index, (ours, theirs)) in zip(expected, botocore).enumerated() {
             #expect(ours == theirs, "request \(index): \(cases[index].url) \(cases[index].headers)")
         }
@@ -106,17 +101,13 @@ struct BotocoreDifferentialTests {
 
     @Test func objectURLsMatchBotocoreOnRandomLocations() throws {
         var generator = SplitMix64(seed: Self.seed)
-        let keyAlphabet = Array("abcXYZ019/-_.~ !$&'()*+,;=:@%?#[]{}^`|\"<>\\é中🙂")
         let buckets = ["bucket", "dandiarchive", "my-bucket-2", "my.dotted.bucket"]
         let regions = ["us-east-1", "us-east-2", "eu-west-1", "cn-north-1"]
         let endpoints: [String?] = [nil, nil, "http://127.0.0.1:9000", "https://minio.example.org/"]
         var cases: [URLCase] = []
         var ours: [String] = []
         for _ in 0..<60 {
-            let key = String(
-                (0..<Int.random(in: 1...30, using: &generator)).map { _ in
-                    keyAlphabet.randomElement(using: &generator) ?? "k"
-                })
+            let key = Botocore.randomKey(using: &generator)
             let bucket = buckets.randomElement(using: &generator) ?? "bucket"
             let region = regions.randomElement(using: &generator) ?? "us-east-1"
             let endpoint = endpoints.randomElement(using: &generator) ?? nil
@@ -130,54 +121,9 @@ struct BotocoreDifferentialTests {
             ours.append(resolution.httpURL)
             cases.append(URLCase(bucket: bucket, key: key, region: region, endpoint: endpoint, style: style.rawValue))
         }
-        let (status, output) = try Botocore.runPython(Self.urlScript, input: try JSONEncoder().encode(cases))
-        try #require(status == 0)
-        let botocore = try JSONDecoder().decode([String].self, from: output)
-        try #require(botocore.count == cases.count)
+        let botocore = try Botocore.outputs(of: Self.urlScript, for: cases)
         for (index, (url, theirs)) in zip(ours, botocore).enumerated() {
             #expect(url == theirs, "case \(index): \(cases[index])")
         }
-    }
-}
-
-/// python3 with botocore, run as a child process.
-enum Botocore {
-    static let isAvailable: Bool =
-        (try? runPython(
-            "import importlib.util, sys; sys.exit(importlib.util.find_spec('botocore') is None)", input: Data()
-        ).status) == 0
-
-    /// Reads a JSON list of requests on standard input and writes the Authorization header botocore gives each.
-    static let script = """
-        import datetime, json, sys
-        import botocore.auth
-        from botocore.auth import S3SigV4Auth
-        from botocore.awsrequest import AWSRequest
-        from botocore.credentials import Credentials
-        results = []
-        for case in json.load(sys.stdin):
-            botocore.auth.get_current_datetime = lambda: datetime.datetime.fromtimestamp(
-                case["time"], datetime.timezone.utc).replace(tzinfo=None)
-            request = AWSRequest(method=case["method"], url=case["url"], headers=dict(case["headers"]))
-            credentials = Credentials(case["access_key_id"], case["secret_access_key"], case.get("token"))
-            S3SigV4Auth(credentials, "s3", case["region"]).add_auth(request)
-            results.append(request.headers["Authorization"])
-        json.dump(results, sys.stdout)
-        """
-
-    static func runPython(_ code: String, input: Data) throws -> (status: Int32, output: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        let standardInput = Pipe()
-        let standardOutput = Pipe()
-        process.standardInput = standardInput
-        process.standardOutput = standardOutput
-        try process.run()
-        standardInput.fileHandleForWriting.write(input)
-        try standardInput.fileHandleForWriting.close()
-        let output = standardOutput.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
     }
 }
