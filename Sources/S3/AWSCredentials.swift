@@ -1,7 +1,8 @@
 /// An AWS identity: an access key id, its secret, and the session token of temporary credentials.
 ///
-/// `description` shows the access key id and where the credentials came from, never the secret or the token.
-public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
+/// `description` and `debugDescription` (and so any printout of a value that holds credentials) show the access key
+/// id and where the credentials came from, never the secret or the token.
+public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The access key id (`AKIA...` for long-term keys, `ASIA...` for temporary ones). Not a secret.
     public let accessKeyID: String
     /// The secret access key.
@@ -21,4 +22,6 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         "access key id \(accessKeyID) from \(source)" + (sessionToken == nil ? "" : " (with a session token)")
     }
+
+    public var debugDescription: String { description }
 }

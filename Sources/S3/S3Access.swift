@@ -76,8 +76,8 @@ public enum S3Access {
     }
 
     /// AWS's S3 host for `region`. For us-east-1 it is the global `s3.amazonaws.com`, as in the AWS CLI: its DNS
-    /// sends a virtual-hosted request to the bucket's own region, so an anonymous read of a public bucket works
-    /// without knowing that region.
+    /// sends a virtual-hosted request to the bucket's own region (for regions opened before March 2019), so an
+    /// anonymous read of a public bucket usually works without knowing that region.
     static func awsHost(region: String) -> String {
         if region == "us-east-1" { return "s3.amazonaws.com" }
         return "s3.\(region).\(region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com")"

@@ -162,6 +162,18 @@ import Testing
         #expect(configuration.credentials?.source == "profile 'local' in /home/u/.aws/config")
     }
 
+    @Test func printingResolvedValuesNeverShowsASecret() throws {
+        let configuration = try Self.resolve(["AWS_PROFILE": "work"])
+        let resolution = try S3Access.resolve(try S3Location(parsing: "s3://bucket/key"), configuration: configuration)
+        for printout in [
+            "\(configuration)", String(reflecting: configuration), "\(resolution)", String(reflecting: resolution),
+            resolution.description, "\(resolution.signer as Any)",
+        ] {
+            #expect(printout.contains("AKIDWORK"))
+            #expect(!printout.contains("work-secret") && !printout.contains("work-token"), "\(printout)")
+        }
+    }
+
     @Test func errorMessagesNeverContainASecret() throws {
         let description = try Self.resolve(["AWS_PROFILE": "work"]).credentials?.description ?? ""
         #expect(
