@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "nwbpeek",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "HDF5", targets: ["HDF5"]),
         .executable(name: "nwbpeek", targets: ["nwbpeek"]),

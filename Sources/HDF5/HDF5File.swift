@@ -16,11 +16,16 @@ public final class HDF5File: Sendable {
     let store: MetadataStore
     let objects: ObjectCache
 
+    /// The metadata work this open file may still cost (see `WorkBudget`).
+    public let budget: WorkBudget
+
     /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` is
-    /// the least a fetch reads around the bytes a decoder asked for.
-    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) async throws {
+    /// the least a fetch reads around the bytes a decoder asked for; `budget` bounds the
+    /// metadata work of the file's whole life.
+    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024, budget: WorkBudget = WorkBudget()) async throws {
         self.source = source
-        store = MetadataStore(source: source, readAhead: readAhead)
+        self.budget = budget
+        store = MetadataStore(source: source, readAhead: readAhead, budget: budget)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
         sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }

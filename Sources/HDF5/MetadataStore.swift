@@ -15,7 +15,8 @@ public actor MetadataStore {
     private let maximumRounds = 256
 
     /// A store over `source`. A resident source (a mapped file) is visible whole at once.
-    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) {
+    /// Every structure the decoders read is charged to `budget`.
+    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024, budget: WorkBudget = WorkBudget()) {
         self.source = source
         self.readAhead = readAhead
         if let resident = source as? any ResidentByteSource {
@@ -23,6 +24,7 @@ public actor MetadataStore {
         } else {
             view = FileView(fileSize: source.size)
         }
+        view.budget = budget
     }
 
     /// The bytes fetched so far.

@@ -49,7 +49,9 @@ struct Check: AsyncParsableCommand {
             }
         }
         let verdict = problems == 0 ? "no problems" : "\(problems) problem\(problems == 1 ? "" : "s")"
-        print("\(entries.count) objects, \(datasets) datasets, \(total.pieces) stored pieces (\(total.bytes) bytes decoded): \(verdict)")
+        print(
+            "\(entries.count) objects, \(datasets) datasets, \(total.pieces) stored pieces (\(total.bytes) bytes decoded), "
+                + "\(file.budget.structuresRead) metadata structures read (\(file.budget.bytesRead) bytes): \(verdict)")
         return problems
     }
 }
