@@ -65,6 +65,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // libFuzzer harnesses (`make fuzz`); built normally, each replays the inputs it is given.
+        .target(name: "FuzzTargets", dependencies: ["HDF5", "HDF5Format", "ArrayEngine", "ByteKit", "ByteSources", "Codecs"]),
+        .executableTarget(name: "FuzzFile", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzMessages", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzCodecs", dependencies: ["FuzzTargets"]),
+
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
