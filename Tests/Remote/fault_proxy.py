@@ -15,7 +15,8 @@ costs on a real network. No bandwidth limit.
 Faults (`Fault`, chosen by a `Scenario`): an error status with S3's XML body (503 ServiceUnavailable,
 503 SlowDown, 500, 502, 504, 429, 408), a connection reset mid-body, a body cut short under its
 full Content-Length (FIN), a stalled stream, a request never answered, a 200 with the whole object
-for a range request, a wrong Content-Range, a 416, extra delay. Scenarios are repeatable: a
+for a range request, a wrong Content-Range, a 416, extra delay, and an action run before a request
+is forwarded (replacing the object mid-session). Scenarios are repeatable: a
 scripted sequence in arrival order, a script per distinct request (method, path, Range) so that
 concurrent clients see the same thing every run, or seeded random draws keyed on the request and
 its attempt number.
@@ -64,6 +65,7 @@ class Fault:
     # For reset, truncate and stall: the share of the body sent before the fault.
     fraction: float = 0.5
     seconds: float = 0.0
+    action: object = dataclasses.field(default=None, compare=False)
 
     @staticmethod
     def error(status, code=None):
@@ -108,6 +110,12 @@ class Fault:
     def range_not_satisfiable():
         """416 with `Content-Range: bytes */SIZE`, whatever was asked."""
         return Fault("range_not_satisfiable")
+
+    @staticmethod
+    def run(action):
+        """Calls `action()` (in a worker thread), then forwards the request faithfully: for example
+        replacing the object on the server between two reads of one session."""
+        return Fault("run", action=action)
 
     @staticmethod
     def delay(seconds):
@@ -441,6 +449,8 @@ class FaultProxy:
             self._count(faults=1)
             if fault.kind == "delay":
                 await asyncio.sleep(fault.seconds)
+            elif fault.kind == "run":
+                await asyncio.get_running_loop().run_in_executor(None, fault.action)
             elif fault.kind == "hang":
                 await asyncio.sleep(fault.seconds)
                 return False
