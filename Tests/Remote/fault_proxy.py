@@ -414,6 +414,9 @@ class FaultProxy:
                     break
         except (ConnectionError, ConnectionClosed, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels the connections it finds open; a connection ends quietly then.
+            pass
         finally:
             upstream.close()
             with contextlib.suppress(Exception):
