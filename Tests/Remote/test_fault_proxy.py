@@ -3,6 +3,7 @@ proxy's promises: signed requests pass untouched, scenarios repeat, latency is a
 and bytes are counted."""
 
 import concurrent.futures
+import statistics
 import time
 
 import pytest
@@ -135,13 +136,15 @@ def test_latency_is_added_to_every_request_and_to_every_new_connection(through, 
     url, _ = through
     with proxy.using(latency=0.040), requests.Session() as session:
         timings = []
-        for _ in range(4):
+        for _ in range(6):
             started = time.perf_counter()
             session.get(url, headers=RANGE_HEADER, timeout=5)
             timings.append(time.perf_counter() - started)
-    # The first request pays the handshake's round trip as well.
+    # The first request pays the handshake's round trip as well; the others one round trip each
+    # (the median bounds it from above, robust to a busy machine's occasional stall).
     assert timings[0] >= 0.080
-    assert all(0.040 <= timing < 0.080 for timing in timings[1:])
+    assert min(timings[1:]) >= 0.040
+    assert statistics.median(timings[1:]) < 0.075
     assert proxy.statistics()["connections"] == 1
 
 
@@ -192,6 +195,18 @@ def test_a_seeded_random_scenario_repeats_and_another_seed_differs(through, prox
     assert first == again
     assert first != other
     assert 5 <= len(first) <= 35
+
+
+def test_an_object_replaced_between_two_reads_fails_if_match_on_the_second(seaweed, proxy, scratch_key):
+    server = seaweed.server
+    etag = server.put(scratch_key, b"first version " * 100)
+    url = server.http_url(scratch_key, proxy.address)
+    with proxy.using(Scenario.sequence([Fault.run(lambda: server.replace(scratch_key, b"second version" * 100))],
+                                       skip=1)):
+        first = requests.get(url, headers={"Range": "bytes=0-13", "If-Match": etag}, timeout=5)
+        second = requests.get(url, headers={"Range": "bytes=14-27", "If-Match": etag}, timeout=5)
+    assert first.status_code == 206 and first.content == b"first version "
+    assert second.status_code == 412
 
 
 def test_the_proxy_counts_requests_and_the_body_bytes_it_served(through, proxy):

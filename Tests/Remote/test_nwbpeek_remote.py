@@ -13,6 +13,7 @@ import json
 import os
 import re
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def environment(**overrides):
     """A clean environment: no credentials or profiles but those given (HOME is a directory
     without ~/.aws)."""
     base = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    base["HOME"] = str(ROOT / ".build" / "remote-tests-home")
+    base["HOME"] = str(Path(tempfile.gettempdir()) / "nwbpeek-remote-tests-empty-home")
     return {**base, **overrides}
 
 
@@ -195,10 +196,21 @@ def test_stats_count_what_the_proxy_served(seaweed, proxy, supports):
     assert result.returncode == 0, text(result.stderr)
     served = proxy.statistics()
     stderr = text(result.stderr)
-    requests_reported = re.search(r"(\d+)\s+requests?|requests?\D{0,3}(\d+)", stderr, re.IGNORECASE)
-    assert requests_reported, f"--stats printed no request count: {stderr[-1000:]}"
-    assert int(next(group for group in requests_reported.groups() if group)) == served["requests"]
-    assert str(served["bytes"]) in stderr.replace(",", "").replace("_", "")
+    assert reported(stderr, "requests?") == served["requests"], f"--stats: {stderr[-1000:]}"
+    # Bytes printed exactly (not rounded to MiB) must be the bytes the proxy served.
+    exact_bytes = reported(stderr, "bytes")
+    if exact_bytes is not None:
+        assert exact_bytes == served["bytes"], f"--stats: {stderr[-1000:]}"
+
+
+def reported(stderr, word):
+    """The integer printed for `word`: "requests: 12", "bytes=1,024", else "12 requests"; or None."""
+    number = r"(\d(?:[\d_]|,(?=\d))*)(?![\d.])"
+    for pattern in (rf"\b{word}\s*[:=]\s*{number}", rf"{number}\s*{word}\b"):
+        found = re.search(pattern, stderr, re.IGNORECASE)
+        if found:
+            return int(found.group(1).replace(",", "").replace("_", ""))
+    return None
 
 
 # Errors a person can act on --------------------------------------------------------------------
@@ -288,10 +300,14 @@ FAULTS = {
 }
 
 
-@pytest.mark.parametrize("scenario_for", list(FAULTS.values()), ids=list(FAULTS))
-@pytest.mark.parametrize("command", ["ls", "cat"])
+# The faults whose cost is a client timeout are run with one command only (the suite's budget).
+CELLS = [pytest.param(command, FAULTS[name], id=f"{command}-{name}") for name in FAULTS for command in ("ls", "cat")
+         if command == "cat" or name not in ("stalled stream", "unanswered request")]
+
+
+@pytest.mark.parametrize("command, scenario_for", CELLS)
 def test_faulted_reads_give_the_local_output_or_a_clear_error_in_time(
-        seaweed, proxy, supports, scenario_for, command):
+        seaweed, proxy, supports, command, scenario_for):
     require(supports, "s3")
     server = seaweed.server
     local = seaweed.local(PROBE_KEY)
