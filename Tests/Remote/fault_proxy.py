@@ -252,10 +252,12 @@ def s3_error_body(status, code, resource, request_id):
             f"<Resource>{resource}</Resource><RequestId>{request_id}</RequestId></Error>").encode()
 
 
-def response_head(status, headers):
-    lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}"]
-    lines += [f"{name}: {value}" for name, value in headers]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+def response_head(status_line, header_lines):
+    return ("\r\n".join([status_line, *header_lines]) + "\r\n\r\n").encode("latin-1")
+
+
+def status_line(status):
+    return f"HTTP/1.1 {status} {REASONS.get(status, 'Status')}"
 
 
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
@@ -269,7 +271,7 @@ class Upstream:
         self.reader = self.writer = None
 
     async def exchange(self, request_bytes):
-        """Sends a request; returns (status, header lines, headers) of the response head."""
+        """Sends a request; returns (status line, header lines, headers) of the response head."""
         if self.writer is None or self.writer.is_closing():
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port, limit=HEAD_LIMIT)
         self.writer.write(request_bytes)
@@ -277,8 +279,7 @@ class Upstream:
         lines = await read_head(self.reader)
         if lines is None:
             raise ConnectionClosed("the server closed the connection before answering")
-        status = int(lines[0].split(" ", 2)[1])
-        return status, lines[1:], parse_headers(lines[1:])
+        return lines[0], lines[1:], parse_headers(lines[1:])
 
     def close(self):
         if self.writer is not None:
@@ -438,9 +439,8 @@ class FaultProxy:
         return Request(method, target, version, lines[1:], headers, body)
 
     @staticmethod
-    def _request_bytes(request, drop=()):
-        lines = [f"{request.method} {request.target} {request.version}"]
-        lines += [line for line in request.header_lines if line.split(":", 1)[0].strip().lower() not in drop]
+    def _request_bytes(request):
+        lines = [f"{request.method} {request.target} {request.version}", *request.header_lines]
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
 
     async def _answer(self, request, upstream, writer):
@@ -466,11 +466,11 @@ class FaultProxy:
                 line for line in request.header_lines
                 if line.split(":", 1)[0].strip().lower() in ("host", "user-agent", "accept")])
         try:
-            status, header_lines, headers = await upstream.exchange(self._request_bytes(request))
+            first_line, header_lines, headers = await upstream.exchange(self._request_bytes(request))
         except (OSError, ConnectionClosed) as error:
             upstream.close()
             return await self._send_error(request, writer, Fault.error(502), detail=str(error))
-        return await self._relay(request, upstream, writer, fault, status, header_lines, headers)
+        return await self._relay(request, upstream, writer, fault, first_line, header_lines, headers)
 
     async def _send_error(self, request, writer, fault, detail=""):
         with self._lock:
@@ -478,11 +478,10 @@ class FaultProxy:
         body = s3_error_body(fault.status, fault.code, request.target.split("?")[0], request_id)
         if detail:
             body = body.replace(b"</RequestId>", f"</RequestId><Detail>{detail}</Detail>".encode(), 1)
-        headers = [("Content-Type", "application/xml"), ("Content-Length", str(len(body))),
-                   ("x-amz-request-id", request_id)]
+        headers = ["Content-Type: application/xml", f"Content-Length: {len(body)}", f"x-amz-request-id: {request_id}"]
         if fault.status in (429, 503):
-            headers.append(("Retry-After", "0"))
-        writer.write(response_head(fault.status, headers))
+            headers.append("Retry-After: 0")
+        writer.write(response_head(status_line(fault.status), headers))
         if request.method != "HEAD":
             writer.write(body)
             self._count(bytes=len(body))
@@ -490,8 +489,9 @@ class FaultProxy:
         await writer.drain()
         return True
 
-    async def _relay(self, request, upstream, writer, fault, status, header_lines, headers):
+    async def _relay(self, request, upstream, writer, fault, first_line, header_lines, headers):
         reader = upstream.reader
+        status = int(first_line.split(" ", 2)[1])
         kind = fault.kind if fault is not None else None
         has_body = request.method != "HEAD" and status not in (204, 304) and not 100 <= status < 200
         if not has_body:
@@ -522,8 +522,8 @@ class FaultProxy:
             total = CONTENT_RANGE.match(headers.get("content-range", ""))
             size = total.group(3) if total else headers.get("content-length", "*")
             body = s3_error_body(416, "InvalidRange", request.target.split("?")[0], "NWBPEEK-FAULT-416")
-            writer.write(response_head(416, [("Content-Range", f"bytes */{size}"), ("Content-Type", "application/xml"),
-                                             ("Content-Length", str(len(body)))]))
+            writer.write(response_head(status_line(416), [f"Content-Range: bytes */{size}", "Content-Type: application/xml",
+                                                          f"Content-Length: {len(body)}"]))
             writer.write(body)
             self._count(bytes=len(body), status=416)
             await writer.drain()
@@ -533,8 +533,7 @@ class FaultProxy:
         if kind == "wrong_content_range":
             header_lines = [self._shifted_content_range(line) for line in header_lines]
 
-        writer.write(response_head(status, [tuple(line.split(": ", 1)) if ": " in line else (line, "")
-                                            for line in header_lines]))
+        writer.write(response_head(first_line, header_lines))
         self._count(status=status)
         cut = None
         if kind in ("reset", "truncate", "stall"):
