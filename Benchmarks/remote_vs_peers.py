@@ -13,7 +13,9 @@ Rows (each the median of --runs runs, every run opening the file afresh):
 Peers: h5py over remfile (`remfile.File(url)`) and h5py over fsspec's HTTPFileSystem, each with
 its defaults, in-process (interpreter start-up and imports excluded, which favours them); nwbpeek
 as a process. All read the same anonymous http:// URL. Requests and bytes are those the proxy
-served (body bytes), medians over the runs.
+served (body bytes handed to the socket), medians over the runs. remfile learns the size with a
+GET of the whole object that it abandons after the headers, so its bytes vary with how much the
+proxy had sent by then: that traffic is real, and counted.
 
 Usage: python3 Benchmarks/remote_vs_peers.py FILE [--runs N] [--latency SECONDS]   (binary from $NWBPEEK)
 """
