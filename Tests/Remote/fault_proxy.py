@@ -26,6 +26,7 @@ Usage:
         proxy.scenario = Scenario.each_request([Fault.error(503), Fault.error(503)])
         requests.get(f"{proxy.address}/bucket/key", headers={"Range": "bytes=0-99"})  # retried twice
         proxy.statistics()  # {"requests": 3, "bytes": 100, ...}
+        proxy.requests_served()  # [{"method": "GET", "range": "bytes=0-99", "fault": "status", "status": 503, ...}, ...]
 """
 
 import asyncio
@@ -131,6 +132,8 @@ class Request:
     header_lines: list  # the raw lines, forwarded untouched
     headers: dict  # lower-cased names
     body: bytes
+    # What the proxy did with it: method, target, range, fault (kind or None), status, bytes.
+    log_entry: dict = dataclasses.field(default_factory=dict)
 
     @property
     def range(self):
@@ -299,6 +302,7 @@ class FaultProxy:
         self.port = None
         self._lock = threading.Lock()
         self._statistics = self._zero()
+        self._log = []
         self._loop = None
         self._thread = None
         self._server = None
@@ -317,8 +321,11 @@ class FaultProxy:
     def _zero():
         return {"requests": 0, "bytes": 0, "connections": 0, "faults": 0, "statuses": {}}
 
-    def _count(self, **increments):
+    def _count(self, entry=None, **increments):
         with self._lock:
+            if entry is not None:
+                entry["bytes"] += increments.get("bytes", 0)
+                entry["status"] = increments.get("status", entry["status"])
             for name, value in increments.items():
                 if name == "status":
                     self._statistics["statuses"][value] = self._statistics["statuses"].get(value, 0) + 1
@@ -331,9 +338,16 @@ class FaultProxy:
         with self._lock:
             return {**self._statistics, "statuses": dict(self._statistics["statuses"])}
 
+    def requests_served(self):
+        """One entry per request since the last reset_statistics(), in arrival order: method,
+        target, range, fault (its kind, or None), status and body bytes sent."""
+        with self._lock:
+            return [dict(entry) for entry in self._log]
+
     def reset_statistics(self):
         with self._lock:
             snapshot, self._statistics = self._statistics, self._zero()
+            self._log = []
         return snapshot
 
     @contextlib.contextmanager
@@ -410,6 +424,10 @@ class FaultProxy:
                 request = await self._read_request(reader)
                 if request is None:
                     break
+                request.log_entry.update(method=request.method, target=request.target, range=request.range,
+                                         fault=None, status=None, bytes=0)
+                with self._lock:
+                    self._log.append(request.log_entry)
                 self._count(requests=1)
                 if not await self._answer(request, upstream, writer):
                     break
@@ -449,6 +467,7 @@ class FaultProxy:
         if self.latency:
             await asyncio.sleep(self.latency)
         if fault is not None:
+            request.log_entry["fault"] = fault.kind
             self._count(faults=1)
             if fault.kind == "delay":
                 await asyncio.sleep(fault.seconds)
@@ -484,8 +503,8 @@ class FaultProxy:
         writer.write(response_head(status_line(fault.status), headers))
         if request.method != "HEAD":
             writer.write(body)
-            self._count(bytes=len(body))
-        self._count(status=fault.status)
+            self._count(request.log_entry, bytes=len(body))
+        self._count(request.log_entry, status=fault.status)
         await writer.drain()
         return True
 
@@ -525,7 +544,7 @@ class FaultProxy:
             writer.write(response_head(status_line(416), [f"Content-Range: bytes */{size}", "Content-Type: application/xml",
                                                           f"Content-Length: {len(body)}"]))
             writer.write(body)
-            self._count(bytes=len(body), status=416)
+            self._count(request.log_entry, bytes=len(body), status=416)
             await writer.drain()
             if not upstream_reusable:
                 upstream.close()
@@ -534,7 +553,7 @@ class FaultProxy:
             header_lines = [self._shifted_content_range(line) for line in header_lines]
 
         writer.write(response_head(first_line, header_lines))
-        self._count(status=status)
+        self._count(request.log_entry, status=status)
         cut = None
         if kind in ("reset", "truncate", "stall"):
             cut = int(body_length * fault.fraction)
@@ -550,7 +569,7 @@ class FaultProxy:
                 raise ConnectionClosed("the server closed the connection inside a body")
             writer.write(block)
             sent += len(block)
-            self._count(bytes=len(block))
+            self._count(request.log_entry, bytes=len(block))
             await writer.drain()
         if cut is None:
             await writer.drain()

@@ -209,6 +209,18 @@ def test_an_object_replaced_between_two_reads_fails_if_match_on_the_second(seawe
     assert second.status_code == 412
 
 
+def test_the_proxy_logs_each_request_with_its_fault_status_and_bytes(through, proxy):
+    url, expected = through
+    with proxy.using(Scenario.sequence([Fault.truncate()])), requests.Session() as session:
+        with pytest.raises(requests.exceptions.RequestException):
+            session.get(url, headers=RANGE_HEADER, timeout=5)
+        session.get(url, headers=RANGE_HEADER, timeout=5)
+    target = url.split(proxy.address, 1)[1]
+    entry = {"method": "GET", "target": target, "range": RANGE_HEADER["Range"], "status": 206}
+    assert proxy.requests_served() == [{**entry, "fault": "truncate", "bytes": len(expected) // 2},
+                                       {**entry, "fault": None, "bytes": len(expected)}]
+
+
 def test_the_proxy_counts_requests_and_the_body_bytes_it_served(through, proxy):
     url, expected = through
     with requests.Session() as session:
