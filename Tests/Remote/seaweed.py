@@ -40,11 +40,16 @@ REGION = "us-east-1"
 BUCKET = "nwbpeek"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 START_DEADLINE_SECONDS = 30
+START_ATTEMPTS = 3
 STOP_DEADLINE_SECONDS = 10
 # The ports `weed mini` listens on, each set explicitly (its defaults are fixed numbers, and its
 # gRPC ports default to the HTTP port + 10000, which may be taken).
 PORT_OPTIONS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
                 "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc")
+
+
+class ServerExited(RuntimeError):
+    """`weed mini` exited while starting (its log says why)."""
 
 
 def weed_binary():
@@ -132,6 +137,23 @@ class SeaweedFS:
     # Life cycle --------------------------------------------------------------------------------
 
     def start(self):
+        """Starts the server and waits until it serves the bucket. A port taken between choosing
+        and binding it makes `weed mini` exit at once: then again, on other ports."""
+        for attempt in range(START_ATTEMPTS):
+            self._launch()
+            try:
+                self._wait_until_ready()
+                return self
+            except ServerExited:
+                self.stop()
+                if attempt + 1 == START_ATTEMPTS:
+                    raise
+                self.ports = dict(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
+            except BaseException:
+                self.stop()
+                raise
+
+    def _launch(self):
         self.directory.mkdir(parents=True, exist_ok=True)
         arguments = [weed_binary(), "mini", f"-dir={self.directory / 'data'}", "-ip=127.0.0.1",
                      "-ip.bind=127.0.0.1", f"-bucket={self.bucket}", "-webdav=false", "-s3.port.iceberg=0",
@@ -145,12 +167,6 @@ class SeaweedFS:
             self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             env=environment, cwd=self.directory, start_new_session=True,
                                             preexec_fn=terminate_with_parent)
-        try:
-            self._wait_until_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _wait_until_ready(self):
         """Until the bucket answers a signed HEAD (S3 up, bucket created); then makes it public."""
@@ -158,7 +174,7 @@ class SeaweedFS:
         last = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"weed mini exited with {self.process.returncode}:\n{self.log()}")
+                raise ServerExited(f"weed mini exited with {self.process.returncode}:\n{self.log()}")
             try:
                 bucket = self.signed("HEAD", f"{self.endpoint}/{self.bucket}", timeout=2)
                 if bucket.status_code == 200:
