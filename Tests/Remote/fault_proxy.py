@@ -37,6 +37,7 @@ import re
 import socket
 import struct
 import threading
+import time
 
 DEFAULT_LATENCY = 0.040
 COPY_BLOCK = 1 << 16
@@ -50,6 +51,7 @@ REASONS = {200: "OK", 206: "Partial Content", 408: "Request Timeout", 416: "Requ
 # S3's error code and message for each status the proxy synthesises.
 S3_ERRORS = {408: ("RequestTimeout", "Your socket connection to the server was not read from or written to within "
                    "the timeout period."),
+             416: ("InvalidRange", "The requested range is not satisfiable"),
              429: ("TooManyRequests", "Please reduce your request rate."),
              500: ("InternalError", "We encountered an internal error. Please try again."),
              502: ("BadGateway", "The proxy received an invalid response from the upstream server."),
@@ -266,6 +268,21 @@ def status_line(status):
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
+def round_trips(entries):
+    """Waves of requests: a request read while none is being answered starts a new wave, one
+    read during another's answer joins it. For a client that waits for each answer before its
+    next request, one per request; for one that sends a level's reads together, one per level."""
+    waves, busy_until = 0, None
+    for entry in sorted(entries, key=lambda entry: entry["started"]):
+        finished = entry["finished"] if entry["finished"] is not None else float("inf")
+        if busy_until is None or entry["started"] >= busy_until:
+            waves += 1
+            busy_until = finished
+        else:
+            busy_until = max(busy_until, finished)
+    return waves
+
+
 class Upstream:
     """The server side of one client connection: opened on first use, reopened after a close."""
 
@@ -334,20 +351,23 @@ class FaultProxy:
 
     def statistics(self):
         """Requests received, body bytes sent to clients, connections accepted, faults injected,
-        responses by status, since the start or the last reset_statistics()."""
+        responses by status and round trips, since the start or the last reset_statistics()."""
         with self._lock:
-            return {**self._statistics, "statuses": dict(self._statistics["statuses"])}
+            return {**self._statistics, "statuses": dict(self._statistics["statuses"]),
+                    "round_trips": round_trips(self._log)}
 
     def requests_served(self):
         """One entry per request since the last reset_statistics(), in arrival order: method,
-        target, range, fault (its kind, or None), status and body bytes sent."""
+        target, range, fault (its kind, or None), status, body bytes sent, and the monotonic
+        times it was read and answered (started, finished)."""
         with self._lock:
             return [dict(entry) for entry in self._log]
 
     def reset_statistics(self):
+        """Zeroes the counts and the log; returns statistics() as they were."""
         with self._lock:
-            snapshot, self._statistics = self._statistics, self._zero()
-            self._log = []
+            snapshot = {**self._statistics, "round_trips": round_trips(self._log)}
+            self._statistics, self._log = self._zero(), []
         return snapshot
 
     @contextlib.contextmanager
@@ -425,11 +445,15 @@ class FaultProxy:
                 if request is None:
                     break
                 request.log_entry.update(method=request.method, target=request.target, range=request.range,
-                                         fault=None, status=None, bytes=0)
+                                         fault=None, status=None, bytes=0, started=time.monotonic(), finished=None)
                 with self._lock:
                     self._log.append(request.log_entry)
                 self._count(requests=1)
-                if not await self._answer(request, upstream, writer):
+                try:
+                    keep_open = await self._answer(request, upstream, writer)
+                finally:
+                    request.log_entry["finished"] = time.monotonic()
+                if not keep_open:
                     break
         except (ConnectionError, ConnectionClosed, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
@@ -477,7 +501,7 @@ class FaultProxy:
                 await asyncio.sleep(fault.seconds)
                 return False
             elif fault.kind == "status":
-                return await self._send_error(request, writer, fault)
+                return await self._send_error(request, writer, fault.status, fault.code)
         if fault is not None and fault.kind == "full_object":
             # Without its Range the request would no longer match a signature over that header:
             # the whole object is fetched unsigned (the test bucket is public-read).
@@ -488,23 +512,24 @@ class FaultProxy:
             first_line, header_lines, headers = await upstream.exchange(self._request_bytes(request))
         except (OSError, ConnectionClosed) as error:
             upstream.close()
-            return await self._send_error(request, writer, Fault.error(502), detail=str(error))
+            return await self._send_error(request, writer, 502, S3_ERRORS[502][0], detail=str(error))
         return await self._relay(request, upstream, writer, fault, first_line, header_lines, headers)
 
-    async def _send_error(self, request, writer, fault, detail=""):
+    async def _send_error(self, request, writer, status, code, detail="", extra_headers=()):
+        """An S3-style error response (XML body), the connection kept open."""
         with self._lock:
             request_id = f"NWBPEEK-FAULT-{self._statistics['requests']}"
-        body = s3_error_body(fault.status, fault.code, request.target.split("?")[0], request_id)
+        body = s3_error_body(status, code, request.target.split("?")[0], request_id)
         if detail:
             body = body.replace(b"</RequestId>", f"</RequestId><Detail>{detail}</Detail>".encode(), 1)
-        headers = ["Content-Type: application/xml", f"Content-Length: {len(body)}", f"x-amz-request-id: {request_id}"]
-        if fault.status in (429, 503):
+        headers = ["Content-Type: application/xml", f"Content-Length: {len(body)}", f"x-amz-request-id: {request_id}",
+                   *extra_headers]
+        if status in (429, 503):
             headers.append("Retry-After: 0")
-        writer.write(response_head(status_line(fault.status), headers))
-        if request.method != "HEAD":
-            writer.write(body)
-            self._count(request.log_entry, bytes=len(body))
-        self._count(request.log_entry, status=fault.status)
+        sent_body = request.method != "HEAD"
+        # Counted before the bytes leave: a client may read the statistics as soon as it has them.
+        self._count(request.log_entry, status=status, bytes=len(body) if sent_body else 0)
+        writer.write(response_head(status_line(status), headers) + (body if sent_body else b""))
         await writer.drain()
         return True
 
@@ -540,20 +565,15 @@ class FaultProxy:
             await self._discard(reader, body_length)
             total = CONTENT_RANGE.match(headers.get("content-range", ""))
             size = total.group(3) if total else headers.get("content-length", "*")
-            body = s3_error_body(416, "InvalidRange", request.target.split("?")[0], "NWBPEEK-FAULT-416")
-            writer.write(response_head(status_line(416), [f"Content-Range: bytes */{size}", "Content-Type: application/xml",
-                                                          f"Content-Length: {len(body)}"]))
-            writer.write(body)
-            self._count(request.log_entry, bytes=len(body), status=416)
-            await writer.drain()
             if not upstream_reusable:
                 upstream.close()
-            return True
+            return await self._send_error(request, writer, 416, S3_ERRORS[416][0],
+                                          extra_headers=[f"Content-Range: bytes */{size}"])
         if kind == "wrong_content_range":
             header_lines = [self._shifted_content_range(line) for line in header_lines]
 
-        writer.write(response_head(first_line, header_lines))
         self._count(request.log_entry, status=status)
+        writer.write(response_head(first_line, header_lines))
         cut = None
         if kind in ("reset", "truncate", "stall"):
             cut = int(body_length * fault.fraction)
@@ -567,9 +587,9 @@ class FaultProxy:
             block = await reader.read(want)
             if not block:
                 raise ConnectionClosed("the server closed the connection inside a body")
+            self._count(request.log_entry, bytes=len(block))
             writer.write(block)
             sent += len(block)
-            self._count(request.log_entry, bytes=len(block))
             await writer.drain()
         if cut is None:
             await writer.drain()

@@ -217,8 +217,23 @@ def test_the_proxy_logs_each_request_with_its_fault_status_and_bytes(through, pr
         session.get(url, headers=RANGE_HEADER, timeout=5)
     target = url.split(proxy.address, 1)[1]
     entry = {"method": "GET", "target": target, "range": RANGE_HEADER["Range"], "status": 206}
-    assert proxy.requests_served() == [{**entry, "fault": "truncate", "bytes": len(expected) // 2},
-                                       {**entry, "fault": None, "bytes": len(expected)}]
+    served = [{name: value for name, value in served.items() if name not in ("started", "finished")}
+              for served in proxy.requests_served()]
+    assert served == [{**entry, "fault": "truncate", "bytes": len(expected) // 2},
+                      {**entry, "fault": None, "bytes": len(expected)}]
+
+
+def test_round_trips_count_sequential_requests_once_each_and_concurrent_ones_together(through, proxy):
+    url, _ = through
+    with proxy.using(latency=0.040):
+        with requests.Session() as session:
+            for _ in range(3):
+                session.get(url, headers=RANGE_HEADER, timeout=5)
+        assert proxy.reset_statistics()["round_trips"] == 3
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda _: requests.get(url, headers=RANGE_HEADER, timeout=5), range(6)))
+    assert proxy.statistics()["requests"] == 6
+    assert proxy.statistics()["round_trips"] == 1
 
 
 def test_the_proxy_counts_requests_and_the_body_bytes_it_served(through, proxy):
