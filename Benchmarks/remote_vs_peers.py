@@ -13,7 +13,8 @@ Rows (each the median of --runs runs, every run opening the file afresh):
 Peers: h5py over remfile (`remfile.File(url)`) and h5py over fsspec's HTTPFileSystem, each with
 its defaults, in-process (interpreter start-up and imports excluded, which favours them); nwbpeek
 as a process. All read the same anonymous http:// URL. Requests and bytes are those the proxy
-served (body bytes handed to the socket), medians over the runs. remfile learns the size with a
+served (body bytes handed to the socket) and its round trips (waves of requests: one read while
+none is being answered starts a wave), medians over the runs. remfile learns the size with a
 GET of the whole object that it abandons after the headers, so its bytes vary with how much the
 proxy had sent by then: that traffic is real, and counted.
 
@@ -120,17 +121,16 @@ def nwbpeek_spikes(url, unit):
 
 
 def measure(proxy, work, runs):
-    """Median wall seconds, requests and bytes served over `runs` runs of `work()`."""
-    seconds, requests, served = [], [], []
+    """Medians over `runs` runs of `work()`: wall seconds, requests, round trips, bytes served."""
+    seconds, counts = [], []
     for _ in range(runs):
         proxy.reset_statistics()
         started = time.perf_counter()
         work()
         seconds.append(time.perf_counter() - started)
-        counted = proxy.statistics()
-        requests.append(counted["requests"])
-        served.append(counted["bytes"])
-    return statistics.median(seconds), statistics.median(requests), statistics.median(served)
+        counts.append(proxy.statistics())
+    return (statistics.median(seconds), *(statistics.median(count[name] for count in counts)
+                                          for name in ("requests", "round_trips", "bytes")))
 
 
 def check_values(local, url, window, unit):
@@ -184,21 +184,22 @@ def main():
     print(f"file: {path} ({path.stat().st_size / 2**20:.0f} MiB) on SeaweedFS (loopback) behind a proxy adding "
           f"{arguments.latency * 1000:.0f} ms per request and per new connection; medians of {runs} runs; "
           f"h5py {h5py.__version__}, remfile {importlib.metadata.version('remfile')}, fsspec {fsspec.__version__}")
-    print("| row | reader | s | requests | MiB served | time / nwbpeek's | bytes / nwbpeek's |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| row | reader | s | requests | round trips | MiB served | time / nwbpeek's | bytes / nwbpeek's |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, ours, peers in rows:
         if isinstance(ours, str):
-            print(f"| {name} | nwbpeek | {ours} | | | | |")
+            print(f"| {name} | nwbpeek | {ours} | | | | | |")
         else:
-            print(f"| {name} | nwbpeek | {ours[0]:.3f} | {ours[1]:.0f} | {ours[2] / 2**20:.2f} | 1.0x | 1.0x |")
-        for peer, (seconds, requests, served) in peers:
+            print(f"| {name} | nwbpeek | {ours[0]:.3f} | {ours[1]:.0f} | {ours[2]:.0f} | {ours[3] / 2**20:.2f} "
+                  "| 1.0x | 1.0x |")
+        for peer, (seconds, requests, trips, served) in peers:
             if isinstance(ours, str):
                 time_ratio = bytes_ratio = ""
             else:
                 time_ratio = f"{seconds / ours[0]:.1f}x"
-                bytes_ratio = f"{served / ours[2]:.1f}x" if ours[2] else ""
-            print(f"| {name} | {peer} | {seconds:.3f} | {requests:.0f} | {served / 2**20:.2f} | {time_ratio} "
-                  f"| {bytes_ratio} |")
+                bytes_ratio = f"{served / ours[3]:.1f}x" if ours[3] else ""
+            print(f"| {name} | {peer} | {seconds:.3f} | {requests:.0f} | {trips:.0f} | {served / 2**20:.2f} "
+                  f"| {time_ratio} | {bytes_ratio} |")
     for note in notes:
         print(note)
 
