@@ -32,11 +32,18 @@ class Uploaded:
 
 
 def files_to_upload():
+    """The HDF5 files the tests read remotely, by key."""
     files = {f"fixtures/{path.name}": path for path in sorted(FIXTURES.iterdir()) if path.suffix in (".h5", ".nwb")}
     for name in SHARED_FILES:
         if (SHARED / name).is_file():
             files[f"shared/{name}"] = SHARED / name
     return files
+
+
+def external_data_files():
+    """The fixtures' external raw data files (layouts_*.h5 refer to them by relative name),
+    uploaded beside them so that a reader resolving them against the URL finds them."""
+    return {f"fixtures/{path.name}": path for path in sorted(FIXTURES.glob("external_*.bin"))}
 
 
 @pytest.fixture(scope="session")
@@ -46,7 +53,7 @@ def seaweed(tmp_path_factory):
     server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
     with server:
         objects = files_to_upload()
-        for key, path in objects.items():
+        for key, path in {**objects, **external_data_files()}.items():
             server.put(key, path)
         yield Uploaded(server, objects)
 
