@@ -13,8 +13,9 @@ NWBPEEK_RELEASE := $(BUILD_DIR)/release/nwbpeek
 SAMPLE := TestData/fixtures/sample.nwb
 
 # Debian packages the build and the tests need: headers for the system-library targets
-# (Package.swift), pkg-config to find them, h5clear for the conformance oracle.
-APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config hdf5-tools libdeflate-dev libzstd-dev liblz4-dev libblosc-dev libaec-dev
+# (Package.swift; libssl-dev for S3 request signing), pkg-config to find them, h5clear for the
+# conformance oracle, GNU time for the malformed corpus (a child's own CPU time and peak memory).
+APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config hdf5-tools libdeflate-dev libzstd-dev liblz4-dev libblosc-dev libaec-dev libssl-dev time
 REQUIREMENTS := requirements.txt
 # The stamp is keyed on the requirements' content: editing requirements.txt reruns setup.
 SETUP_STAMP := .build/setup-$(shell sha256sum $(REQUIREMENTS) | cut -c1-16).stamp
@@ -52,7 +53,7 @@ build-release: setup
 
 test: build
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Remote
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Malformed Tests/Remote
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)

@@ -19,6 +19,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // SHA-256 and HMAC-SHA256 for AWS Signature Version 4 (Debian: libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         // Decoders for the chunk filters (Debian: libzstd-dev, liblz4-dev, libblosc-dev, libaec-dev,
         // libdeflate-dev). libaec ships no pkg-config file; its module map links it.
         .systemLibrary(
@@ -41,6 +45,9 @@ let package = Package(
         .target(name: "ByteKit"),
         // Where bytes come from: the ByteSource protocol and its implementations. Performs I/O.
         .target(name: "ByteSources", dependencies: ["ByteKit"]),
+        // S3 access: `s3://` locations, AWS credentials and configuration, Signature Version 4. No I/O
+        // beyond reading the AWS configuration files.
+        .target(name: "S3", dependencies: ["ByteSources", "COpenSSL"]),
         // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
@@ -63,6 +70,7 @@ let package = Package(
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "ByteSources", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -84,8 +84,15 @@ public final class HDF5File: Sendable {
 actor ObjectCache {
     private var byAddress: [UInt64: HDF5Object] = [:]
     private(set) var pathIndex: [UInt64: String]?
+    /// Chunk maps of the chunked datasets read so far, by object header address: a dataset's
+    /// chunk index is decoded once per open file, not once per read.
+    private var chunkMaps: [UInt64: ChunkMap] = [:]
 
     func setPathIndex(_ index: [UInt64: String]) { pathIndex = index }
+
+    func chunkMap(at address: UInt64) -> ChunkMap? { chunkMaps[address] }
+
+    func insert(_ map: ChunkMap, at address: UInt64) { chunkMaps[address] = map }
 
     func missing(_ addresses: [UInt64]) -> [UInt64] {
         var seen = Set<UInt64>()
