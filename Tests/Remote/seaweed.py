@@ -43,9 +43,11 @@ START_DEADLINE_SECONDS = 30
 START_ATTEMPTS = 3
 STOP_DEADLINE_SECONDS = 10
 # The ports `weed mini` listens on, each set explicitly (its defaults are fixed numbers, and its
-# gRPC ports default to the HTTP port + 10000, which may be taken).
+# gRPC ports default to the HTTP port + 10000, which may be taken). The admin server's gRPC port
+# is left at admin.port + 10000: its worker dials that, whatever admin.port.grpc says.
 PORT_OPTIONS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
-                "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc")
+                "filer.port.grpc", "s3.port", "s3.port.grpc")
+GRPC_PORT_OFFSET = 10_000
 
 
 class ServerExited(RuntimeError):
@@ -82,6 +84,25 @@ def free_ports(count):
             sock.close()
 
 
+def is_free(port):
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_ports():
+    """A free port for each of PORT_OPTIONS, and an admin port whose + GRPC_PORT_OFFSET is free too."""
+    ports = dict(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
+    for _ in range(100):
+        (admin,) = free_ports(1)
+        if admin + GRPC_PORT_OFFSET < 65_536 and admin not in ports.values() and is_free(admin + GRPC_PORT_OFFSET):
+            return {**ports, "admin.port": admin}
+    raise RuntimeError("no free port pair for the admin server")
+
+
 def file_sha256(path):
     digest = hashlib.sha256()
     with open(path, "rb") as file:
@@ -102,7 +123,7 @@ class SeaweedFS:
         self.region = REGION
         self.process = None
         self.log_path = self.directory / "weed.log"
-        self.ports = dict(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
+        self.ports = choose_ports()
         self.session = requests.Session()
 
     # Addresses ---------------------------------------------------------------------------------
@@ -148,7 +169,7 @@ class SeaweedFS:
                 self.stop()
                 if attempt + 1 == START_ATTEMPTS:
                     raise
-                self.ports = dict(zip(PORT_OPTIONS, free_ports(len(PORT_OPTIONS))))
+                self.ports = choose_ports()
             except BaseException:
                 self.stop()
                 raise
@@ -158,6 +179,8 @@ class SeaweedFS:
         arguments = [weed_binary(), "mini", f"-dir={self.directory / 'data'}", "-ip=127.0.0.1",
                      "-ip.bind=127.0.0.1", f"-bucket={self.bucket}", "-webdav=false", "-s3.port.iceberg=0",
                      "-s3.port.lance=0", "-master.telemetry=false", "-admin.ui=false",
+                     # Its Unix sockets in the directory, not /tmp, so that they go with it.
+                     f"-s3.localSocket={self.directory / 's3.sock'}", f"-filer.localSocket={self.directory / 'filer.sock'}",
                      *(f"-{option}={port}" for option, port in self.ports.items())]
         (self.directory / "data").mkdir(exist_ok=True)
         environment = {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key_id,
