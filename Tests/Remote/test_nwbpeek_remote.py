@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from fault_proxy import Fault, Scenario
+from remote_files import files_to_upload
 
 ROOT = Path(__file__).resolve().parents[2]
 NWBPEEK = Path(os.environ.get("NWBPEEK", ".build/debug/nwbpeek"))
@@ -134,7 +135,6 @@ def cat_arguments(dataset, slice_text):
 
 
 def uploaded_keys():
-    from conftest import files_to_upload
     return list(files_to_upload())
 
 
