@@ -53,7 +53,7 @@ build-release: setup
 
 test: build replay-fuzz
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Malformed
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Malformed Tests/Remote
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)
@@ -68,6 +68,7 @@ $(BENCH_FILE): Benchmarks/generate_neuropixels.py
 bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/remote_vs_peers.py $(BENCH_FILE)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py
