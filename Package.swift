@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "NWB", targets: ["NWB"]),
         .executable(name: "nwbpeek", targets: ["nwbpeek"]),
     ],
     dependencies: [
@@ -51,10 +52,13 @@ let package = Package(
             dependencies: ["ByteKit", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
         .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
+        // The NWB layer: sessions, time series and tables in NWB's terms, read through HDF5.
+        .target(name: "NWB", dependencies: ["HDF5", "HDF5Format", "ArrayEngine"]),
         .executableTarget(
             name: "nwbpeek",
             dependencies: [
                 "HDF5",
+                "NWB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,0 +1,110 @@
+import HDF5
+import HDF5Format
+
+/// The subject of a session (`/general/subject`, type `Subject`): every text field the file
+/// stores, with the schema's common ones by name.
+public struct Subject: Sendable, Equatable {
+    /// Every scalar text or number field of the subject group (datasets and attributes), by name.
+    public let fields: [String: String]
+
+    public var subjectID: String? { fields["subject_id"] }
+    public var species: String? { fields["species"] }
+    public var sex: String? { fields["sex"] }
+    public var age: String? { fields["age"] }
+    public var description: String? { fields["description"] }
+    public var genotype: String? { fields["genotype"] }
+    public var strain: String? { fields["strain"] }
+    public var dateOfBirth: String? { fields["date_of_birth"] }
+    public var weight: String? { fields["weight"] }
+}
+
+/// A recording device (`/general/devices/<name>`, type `Device`).
+public struct Device: Sendable, Equatable {
+    public let name: String
+    public let path: String
+    public let description: String?
+    public let manufacturer: String?
+}
+
+/// A group of electrodes (`/general/extracellular_ephys/<name>`, type `ElectrodeGroup`).
+public struct ElectrodeGroup: Sendable, Equatable {
+    public let name: String
+    public let path: String
+    public let description: String?
+    public let location: String?
+    /// The path of the device the group belongs to (the `device` link's target).
+    public let devicePath: String?
+}
+
+extension NWBFile {
+    /// `/general/subject`, or nil when the file has none.
+    public func subject() async throws -> Subject? {
+        guard try await hasObject(at: "/general/subject") else { return nil }
+        let group = try await object(at: "/general/subject")
+        return Subject(fields: try await scalarFields(of: group))
+    }
+
+    /// The devices of `/general/devices`, in name order.
+    public func devices() async throws -> [Device] {
+        try await members(of: "/general/devices", ofType: "Device").map { device in
+            Device(
+                name: Self.name(of: device.path), path: device.path,
+                description: device.object.stringAttribute("description"),
+                manufacturer: device.object.stringAttribute("manufacturer"))
+        }
+    }
+
+    /// The electrode groups of `/general/extracellular_ephys`, in name order.
+    public func electrodeGroups() async throws -> [ElectrodeGroup] {
+        var groups: [ElectrodeGroup] = []
+        for group in try await members(of: "/general/extracellular_ephys", ofType: "ElectrodeGroup") {
+            var devicePath: String?
+            switch group.object.links.first(where: { $0.name == "device" })?.target {
+            case .soft(let target): devicePath = target
+            case .hard(let address): devicePath = try await object(atAddress: address, near: group.memberPath("device")).path
+            default: devicePath = nil
+            }
+            groups.append(
+                ElectrodeGroup(
+                    name: Self.name(of: group.path), path: group.path,
+                    description: group.object.stringAttribute("description"),
+                    location: group.object.stringAttribute("location"), devicePath: devicePath))
+        }
+        return groups
+    }
+
+    /// The members of the group at `path` whose type is `type` (or derived from it).
+    func members(of path: String, ofType type: String) async throws -> [NWBObject] {
+        guard try await hasObject(at: path) else { return [] }
+        let group = try await object(at: path)
+        var found: [NWBObject] = []
+        for link in group.object.links {
+            let member = try await object(at: group.memberPath(link.name))
+            if let memberType = member.neurodataType, NeurodataTypes.isType(memberType, a: type) { found.append(member) }
+        }
+        return found
+    }
+
+    /// A group's scalar text and number fields: its attributes, then its scalar datasets.
+    func scalarFields(of group: NWBObject) async throws -> [String: String] {
+        var fields: [String: String] = [:]
+        for attribute in group.object.attributes where attribute.dataspace.kind == .scalar {
+            guard !["namespace", "neurodata_type", "object_id"].contains(attribute.name),
+                let value = attribute.values.first
+            else { continue }
+            fields[attribute.name] = value.stringValue ?? value.doubleValue.map { String($0) }
+        }
+        for link in group.object.links {
+            guard case .hard(let address) = link.target else { continue }
+            let member = try await hdf5.object(at: address)
+            guard member.kind == .dataset, member.dataspace?.kind == .scalar else { continue }
+            let value = try await hdf5.values(of: try await hdf5.read(member), structure: group.memberPath(link.name)).first
+            fields[link.name] = value?.stringValue ?? value?.doubleValue.map { String($0) }
+        }
+        return fields
+    }
+
+    static func name(of path: String) -> String {
+        String(path.split(separator: "/").last ?? "")
+    }
+}
