@@ -6,7 +6,10 @@ few time ranges), every DynamicTable (ids and every cell), and the spike times o
 Everything is read through pynwb's API (`get_unit_spike_times`, `get_timestamps`,
 `get_data_in_units`, `table[column][row]`); paths are those of the builders pynwb read.
 
-Usage: python3 Tests/NWB/pynwb_oracle.py FILE.nwb
+Usage: python3 Tests/NWB/pynwb_oracle.py [--floats-as-text] FILE.nwb
+
+With --floats-as-text every float is written as the text of its shortest repr (as nwbpeek
+writes it), for readers whose JSON parser does not round decimal text exactly.
 """
 
 import json
@@ -162,6 +165,19 @@ def oracle(path):
     return result
 
 
+def floats_as_text(value):
+    if isinstance(value, float):
+        return repr(float(value))
+    if isinstance(value, list):
+        return [floats_as_text(item) for item in value]
+    if isinstance(value, dict):
+        return {key: floats_as_text(item) for key, item in value.items()}
+    return value
+
+
 if __name__ == "__main__":
-    json.dump(oracle(sys.argv[1]), sys.stdout)
+    arguments = sys.argv[1:]
+    textual = "--floats-as-text" in arguments
+    result = oracle([argument for argument in arguments if argument != "--floats-as-text"][0])
+    json.dump(floats_as_text(result) if textual else result, sys.stdout)
     print()
