@@ -22,7 +22,7 @@ public enum NWBError: Error, Sendable, Equatable, CustomStringConvertible {
             guard !suggestions.isEmpty else { return "no object at \(path)" }
             return "no object at \(path); did you mean " + suggestions.joined(separator: ", ") + "?"
         case .wrongType(let path, let expected, let found):
-            return "\(path) is a \(found), not a \(expected)"
+            return "expected a \(expected) at \(path), found \(found)"
         case .missingField(let path, let field):
             return "\(path) has no \(field), which NWB requires"
         case .invalid(let path, let reason):

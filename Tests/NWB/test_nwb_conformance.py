@@ -147,3 +147,50 @@ def test_piped_output_has_no_escape_codes():
                                 capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
         assert result.returncode == 0, result.stderr
         assert "\x1b" not in result.stdout and "\x1b" not in result.stderr
+
+
+def listing(*arguments):
+    return [json.loads(line) for line in nwbpeek("ls", "--json", *arguments).splitlines()]
+
+
+@pytest.mark.parametrize("path", FILES[:2])
+def test_ls_depth_keeps_the_levels_asked_for(path):
+    everything = listing("--recursive", path)
+    assert listing("--depth", "1", path) == listing(path)
+    two = listing("--depth", "2", path)
+    assert two == [entry for entry in everything if entry["path"].count("/") <= 2 and entry["path"] != "/"
+                   or entry["path"] == "/"]
+    assert listing("--depth", "0", path) == everything[:1]
+
+
+@pytest.mark.parametrize("path", FILES[:2])
+def test_ls_match_keeps_the_matching_paths_of_the_listing(path):
+    import fnmatch
+
+    everything = listing("--recursive", path)
+    for pattern in ("*_index", "/units/*", "/acquisition/*/data", "*electrodes*"):
+        kept = listing("--recursive", "--match", pattern, path)
+        assert kept == [entry for entry in everything if fnmatch.fnmatchcase(entry["path"], pattern)], pattern
+        assert kept
+    text = nwbpeek("ls", "--recursive", "--match", "*_index", path)
+    assert [line.split()[0] for line in text.splitlines()] == [entry["path"] for entry in listing(
+        "--recursive", "--match", "*_index", path)]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_table_csv_and_text_hold_every_row(path):
+    for table in expected(path)["tables"]:
+        csv_lines = nwbpeek("table", path, table["path"], "--format", "csv").splitlines()
+        assert csv_lines[0].split(",") == ["id", *table["colnames"]]
+        text_lines = nwbpeek("table", path, table["path"]).splitlines()
+        assert [line.split()[0] for line in text_lines[1:]] == [str(row["id"]) for row in table["rows"]]
+        assert len(csv_lines) == len(text_lines) == len(table["rows"]) + 1
+
+
+def test_ragged_cells_are_summarised_in_text_by_count_and_first_values():
+    path = FIXTURES / "sample.nwb"
+    spike_times = expected(path)["spike_times"]
+    lines = nwbpeek("table", path, "/units", "--columns", "spike_times").splitlines()[1:]
+    for line, times in zip(lines, spike_times):
+        shown = ", ".join(repr(time) for time in times[:3]) + (", …" if len(times) > 3 else "")
+        assert line.split(None, 1)[1].strip() == f"[{len(times)}] {shown}"

@@ -210,3 +210,14 @@ import TestSupport
         }
     }
 }
+
+/// Suggestions for paths that do not exist.
+@Suite struct PathSuggestionTests {
+    @Test func closestPathsComeFirstAndFarOnesAreLeftOut() {
+        let paths = ["/units", "/units/spike_times", "/acquisition", "/intervals/trials", "/general/devices"]
+        #expect(PathSuggestions.closest(to: "/unit", among: paths) == ["/units"])
+        #expect(PathSuggestions.closest(to: "/units/spike_time", among: paths).first == "/units/spike_times")
+        #expect(PathSuggestions.closest(to: "/zzzzzzzzzzzzzzzzzzzzzz", among: paths).isEmpty)
+        #expect(PathSuggestions.closest(to: "/aquisition", among: paths, limit: 1) == ["/acquisition"])
+    }
+}
