@@ -177,13 +177,20 @@ public struct DynamicTable: Sendable {
 
     // MARK: - Rows
 
-    /// The rows in `range`, with the cells of `columnNames` (every column when nil).
-    public func rows(_ range: Range<Int>, columns columnNames: [String]? = nil) async throws -> [Row] {
+    /// The rows in `range`, with the cells of `columnNames` (every column when nil). Columns
+    /// are read one after the other; `progress`, if given, is told the fraction of them read.
+    public func rows(
+        _ range: Range<Int>, columns columnNames: [String]? = nil,
+        progress: (@Sendable (Double) async -> Void)? = nil
+    ) async throws -> [Row] {
         let range = try checked(range)
         let names = columnNames ?? self.columnNames
         let rowIDs = try await ids(rows: range)
         var columnsCells: [[Cell]] = []
-        for name in names { columnsCells.append(try await cells(name, rows: range)) }
+        for name in names {
+            columnsCells.append(try await cells(name, rows: range))
+            await progress?(Double(columnsCells.count) / Double(names.count))
+        }
         return rowIDs.enumerated().map { offset, id in
             Row(index: range.lowerBound + offset, id: id, columnNames: names, cells: columnsCells.map { $0[offset] })
         }

@@ -63,8 +63,8 @@ struct Cat: AsyncParsableCommand {
     private func cat() async throws {
         let file = try await source.open()
         let (object, path, selection) = try await target(in: file)
-        let slice = try await ProgressLine.run("reading \(path)") { _ in
-            try await file.read(object, selection: selection)
+        let slice = try await ProgressLine.run("reading \(path)") { progress in
+            try await SliceBlocks.read(object, selection: selection, from: file, progress: progress)
         }
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
         let encoder = ValueEncoder(file: file, slice: slice)
@@ -78,9 +78,9 @@ struct Cat: AsyncParsableCommand {
         case .csv:
             parts = [Bytes(Array(try await encoder.csv().utf8))]
         case .npy:
-            parts = [Bytes(try encoder.npyHeader()), slice.bytes]
+            parts = [Bytes(try encoder.npyHeader())] + slice.blocks.map(\.bytes)
         case .raw:
-            parts = [slice.bytes]
+            parts = slice.blocks.map(\.bytes)
         }
         try write(parts)
     }

@@ -54,8 +54,8 @@ struct Table: AsyncParsableCommand {
             let limited = format == .text && rows == nil && Terminal.standardOutputIsTerminal && range.count > Self.textRowLimit
             if limited { range = range.lowerBound..<(range.lowerBound + Self.textRowLimit) }
             let selected = range
-            let tableRows = try await ProgressLine.run("reading \(table.path)") { _ in
-                try await table.rows(selected, columns: names)
+            let tableRows = try await ProgressLine.run("reading \(table.path)") { progress in
+                try await table.rows(selected, columns: names) { await progress.update(fraction: $0) }
             }
             let hasReferences = tableRows.contains { $0.cells.contains { $0.flattened.contains(where: \.containsReference) } }
             let paths = hasReferences ? try await nwb.hdf5.pathIndex() : [:]

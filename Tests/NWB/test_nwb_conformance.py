@@ -194,3 +194,47 @@ def test_ragged_cells_are_summarised_in_text_by_count_and_first_values():
     for line, times in zip(lines, spike_times):
         shown = ", ".join(repr(time) for time in times[:3]) + (", …" if len(times) > 3 else "")
         assert line.split(None, 1)[1].strip() == f"[{len(times)}] {shown}"
+
+
+def run_with_terminal_stderr(arguments, output):
+    """Runs nwbpeek with standard error on a pseudo-terminal and standard output into `output`;
+    returns what the terminal received."""
+    import pty
+
+    master, slave = pty.openpty()
+    with open(output, "wb") as out:
+        process = subprocess.Popen([str(NWBPEEK), *map(str, arguments)], stdout=out, stderr=slave,
+                                   stdin=subprocess.DEVNULL)
+        os.close(slave)
+        received = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closes when the process ends
+                break
+            if not chunk:
+                break
+            received += chunk
+        assert process.wait(timeout=300) == 0, received.decode(errors="replace")
+    os.close(master)
+    return received
+
+
+def test_large_reads_on_a_terminal_are_read_in_blocks_with_the_same_bytes(tmp_path):
+    import h5py
+    import numpy as np
+
+    path = tmp_path / "large.h5"
+    # 77 MB of float64: reads of more than 32 MiB go in blocks of rows when stderr is a terminal.
+    with h5py.File(path, "w") as file:
+        file.create_dataset("data", data=np.arange(300_000 * 32, dtype="<f8").reshape(300_000, 32),
+                            chunks=(5000, 32), compression="gzip", compression_opts=1)
+    for selection, output_format in (("", "raw"), ("1::2,3:", "npy")):
+        arguments = ["cat", path, "/data", "--format", output_format, "--slice", selection]
+        piped = subprocess.run([str(NWBPEEK), *map(str, arguments)], capture_output=True, timeout=300,
+                               stdin=subprocess.DEVNULL)
+        assert piped.returncode == 0 and piped.stderr == b""
+        received = run_with_terminal_stderr(arguments, tmp_path / "terminal.out")
+        assert (tmp_path / "terminal.out").read_bytes() == piped.stdout, (selection, output_format)
+        # Whatever was drawn was erased at the end.
+        assert received == b"" or received.endswith(b"\r\x1b[K")
