@@ -212,15 +212,29 @@ public struct DynamicTable: Sendable {
         return try await row(at: index)
     }
 
-    /// The rows at the positions `indices`, in that order (one read of the span they cover).
+    /// The rows at the positions `indices`, in that order. Nearby positions are read together
+    /// (one read per column for each run of positions less than `runGap` apart), so that a few
+    /// rows far apart do not read everything between them.
     public func rows(at indices: [Int]) async throws -> [Row] {
-        guard let low = indices.min(), let high = indices.max() else { return [] }
+        let wanted = Set(indices)
+        let sorted = wanted.sorted()
+        guard let low = sorted.first, let high = sorted.last else { return [] }
         guard low >= 0, high < rowCount else {
             throw NWBError.noSuchRow(table: path, row: "at index \(low < 0 ? low : high)", rowCount: rowCount)
         }
-        let span = try await rows(low..<(high + 1))
-        return indices.map { span[$0 - low] }
+        var byIndex: [Int: Row] = [:]
+        var runStart = low
+        for (position, index) in sorted.enumerated() {
+            let next = position + 1 < sorted.count ? sorted[position + 1] : nil
+            guard next.map({ $0 - index >= Self.runGap }) ?? true else { continue }
+            for row in try await rows(runStart..<(index + 1)) where wanted.contains(row.index) { byIndex[row.index] = row }
+            runStart = next ?? index
+        }
+        return indices.compactMap { byIndex[$0] }
     }
+
+    /// Row positions closer than this are read in one run by `rows(at:)`.
+    static let runGap = 256
 
     // MARK: - Regions and units
 

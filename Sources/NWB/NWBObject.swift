@@ -8,6 +8,7 @@ public struct NWBObject: Sendable {
     /// The HDF5 object (group or dataset).
     public let object: HDF5Object
 
+    /// The object `object`, reached by `path`.
     public init(path: String, object: HDF5Object) {
         self.path = path
         self.object = object

@@ -7,30 +7,47 @@ public struct Subject: Sendable, Equatable {
     /// Every scalar text or number field of the subject group (datasets and attributes), by name.
     public let fields: [String: String]
 
+    /// `subject_id`: the subject's identifier in the lab.
     public var subjectID: String? { fields["subject_id"] }
+    /// `species`: Latin binomial or NCBI taxonomy link, e.g. "Mus musculus".
     public var species: String? { fields["species"] }
+    /// `sex`: F, M, O (other) or U (unknown).
     public var sex: String? { fields["sex"] }
+    /// `age`: ISO 8601 duration, e.g. "P90D".
     public var age: String? { fields["age"] }
+    /// `description` of the subject.
     public var description: String? { fields["description"] }
+    /// `genotype`.
     public var genotype: String? { fields["genotype"] }
+    /// `strain`.
     public var strain: String? { fields["strain"] }
+    /// `date_of_birth` (ISO 8601).
     public var dateOfBirth: String? { fields["date_of_birth"] }
+    /// `weight`, with its unit, e.g. "0.35 kg".
     public var weight: String? { fields["weight"] }
 }
 
 /// A recording device (`/general/devices/<name>`, type `Device`).
 public struct Device: Sendable, Equatable {
+    /// The device's name (its group's).
     public let name: String
+    /// The device group's path.
     public let path: String
+    /// The `description` attribute.
     public let description: String?
+    /// The `manufacturer` attribute.
     public let manufacturer: String?
 }
 
 /// A group of electrodes (`/general/extracellular_ephys/<name>`, type `ElectrodeGroup`).
 public struct ElectrodeGroup: Sendable, Equatable {
+    /// The group's name.
     public let name: String
+    /// The group's path.
     public let path: String
+    /// The `description` attribute.
     public let description: String?
+    /// The `location` attribute: the brain region.
     public let location: String?
     /// The path of the device the group belongs to (the `device` link's target).
     public let devicePath: String?

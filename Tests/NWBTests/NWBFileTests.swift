@@ -163,6 +163,17 @@ import TestSupport
         }
     }
 
+    @Test func rowsAtPositionsComeInTheOrderAsked() async throws {
+        let electrodes = try #require(try await Self.open("sample.nwb").electrodes())
+        let rows = try await electrodes.rows(at: [31, 0, 5, 5, 16])
+        #expect(rows.map(\.index) == [31, 0, 5, 5, 16])
+        // The sample's electrode ids are their positions.
+        #expect(rows.map(\.id) == [31, 0, 5, 5, 16])
+        await #expect(throws: NWBError.noSuchRow(table: electrodes.path, row: "at index 32", rowCount: 32)) {
+            try await electrodes.rows(at: [3, 32])
+        }
+    }
+
     @Test func typedColumnsMatchCells() async throws {
         let trials = try #require(try await Self.open("sample.nwb").trials())
         #expect(try await trials.doubles("start_time") == [0, 0.015, 0.03, 0.045, 0.06, 0.075].map { $0 })
