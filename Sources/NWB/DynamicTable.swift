@@ -112,8 +112,10 @@ public struct DynamicTable: Sendable {
             guard let data = members[name] else { throw NWBError.missingField(path: object.path, field: "column \(name)") }
             var indexes: [NWBObject] = []
             var indexed = data.object.address
-            // A column is at most doubly ragged in the schema; any deeper chain still ends.
-            while indexes.count <= members.count, let index = indexOf[indexed] {
+            // A column is at most doubly ragged in the schema; a chain that comes back to an
+            // object already in it (an index targeting itself) ends there.
+            var visited: Set<UInt64> = [indexed]
+            while let index = indexOf[indexed], visited.insert(index.object.address).inserted {
                 indexes.append(index)
                 indexed = index.object.address
             }
@@ -328,7 +330,13 @@ public struct DynamicTable: Sendable {
             of: try await file.hdf5.read(dataset.object, selection: selection), structure: dataset.path)
         guard shape.count > 1 else { return values.map(Cell.value) }
         let rowSize = values.count / max(Int(range.count), 1)
-        guard rowSize > 0 else { return Array(repeating: .list([]), count: Int(range.count)) }
+        guard rowSize > 0 else {
+            // Rows of no elements (a dimension of size 0): nothing was read to bound their number.
+            guard range.count <= UInt64(rowCount) else {
+                throw NWBError.invalid(path: dataset.path, reason: "has more empty rows than the table has rows")
+            }
+            return Array(repeating: .list([]), count: Int(range.count))
+        }
         return stride(from: 0, to: values.count, by: rowSize).map { start in
             .list(values[start..<(start + rowSize)].map(Cell.value))
         }

@@ -128,6 +128,11 @@ public struct TimeSeries: Sendable {
     /// The timestamps of the samples in `samples`: computed for a regular series, read for
     /// one with timestamps.
     public func timestamps(in samples: Range<UInt64>) async throws -> [Double] {
+        var available = sampleCount
+        if case .timestamps(_, let count) = timing { available = count }
+        guard samples.upperBound <= available else {
+            throw NWBError.invalid(path: path, reason: "samples \(samples) are past its \(available) timestamps")
+        }
         switch timing {
         case .regular(let startingTime, let rate):
             // As pynwb computes them: index / rate + starting_time.
