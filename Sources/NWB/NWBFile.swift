@@ -81,17 +81,27 @@ public final class NWBFile: Sendable {
         }
     }
 
-    /// Every object whose `neurodata_type` is `type` or, with `includingSubtypes`, one of the
-    /// NWB core and hdmf-common types derived from it (an `ElectricalSeries` is a `TimeSeries`),
-    /// in depth-first order of their paths.
+    /// Every object whose `neurodata_type` is `type` or, with `includingSubtypes`, a type
+    /// derived from it (an `ElectricalSeries` is a `TimeSeries`; see `typeHierarchy()`), in
+    /// depth-first order of their paths.
     public func objects(ofType type: String, includingSubtypes: Bool = true) async throws -> [NWBObject] {
+        let hierarchy = includingSubtypes ? try await typeHierarchy() : .builtIn
         var found: [NWBObject] = []
         for entry in try await hdf5.walk(from: "/", recursive: true) {
             guard case .object(let object) = entry.target, let objectType = object.neurodataType else { continue }
-            let matches = includingSubtypes ? NeurodataTypes.isType(objectType, a: type) : objectType == type
+            let matches = includingSubtypes ? hierarchy.isType(objectType, a: type) : objectType == type
             if matches { found.append(NWBObject(path: entry.path, object: object)) }
         }
         return found
+    }
+
+    /// Which type derives from which: the NWB core and hdmf-common types, and the types the
+    /// file's cached schema defines (the group `.specloc` references, usually
+    /// `/specifications`), extensions included. Files without a cached schema get the core
+    /// types only.
+    public func typeHierarchy() async throws -> TypeHierarchy {
+        guard let specifications = try await referencedObject(".specloc", of: root) else { return .builtIn }
+        return try await TypeHierarchy.cached(in: hdf5, specificationsPath: specifications.path)
     }
 
     /// The object an object-reference attribute of `object` points to (a `DynamicTableRegion`'s

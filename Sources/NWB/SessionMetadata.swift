@@ -90,14 +90,16 @@ extension NWBFile {
         return groups
     }
 
-    /// The members of the group at `path` whose type is `type` (or derived from it).
+    /// The members of the group at `path` whose type is `type` (or derived from it, an
+    /// extension's `Probe` being a `Device`).
     func members(of path: String, ofType type: String) async throws -> [NWBObject] {
         guard try await hasObject(at: path) else { return [] }
         let group = try await object(at: path)
+        let hierarchy = try await typeHierarchy()
         var found: [NWBObject] = []
         for link in group.object.links {
             let member = try await object(at: group.memberPath(link.name))
-            if let memberType = member.neurodataType, NeurodataTypes.isType(memberType, a: type) { found.append(member) }
+            if let memberType = member.neurodataType, hierarchy.isType(memberType, a: type) { found.append(member) }
         }
         return found
     }

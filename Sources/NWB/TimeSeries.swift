@@ -108,11 +108,12 @@ public struct TimeSeries: Sendable {
     }
 
     /// The times of the first and last samples (reads two timestamps when the series has
-    /// them), or nil for a series without samples.
+    /// them; an `ImageSeries` of external files has timestamps and no data), or nil for a
+    /// series without samples.
     public func timeBounds() async throws -> ClosedRange<Double>? {
-        guard sampleCount > 0 else { return nil }
         switch timing {
         case .regular(let startingTime, let rate):
+            guard sampleCount > 0 else { return nil }
             return startingTime...(startingTime + Double(sampleCount - 1) / rate)
         case .timestamps(let path, let count):
             guard count > 0 else { return nil }

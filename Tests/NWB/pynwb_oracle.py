@@ -93,7 +93,7 @@ def series_json(io, series):
     if getattr(series, "electrodes", None) is not None:
         result["electrodes"] = {"table": path_of(io, series.electrodes.table),
                                 "rows": plain(io, series.electrodes.data[:])}
-    for start, stop in windows(timestamps):
+    for start, stop in windows(timestamps) if len(timestamps) else []:
         selected = np.nonzero((timestamps >= start) & (timestamps < stop))[0]
         first, end = (int(selected[0]), int(selected[-1]) + 1) if len(selected) else (0, 0)
         if not len(selected):

@@ -4,7 +4,8 @@ electrode groups, series and tables; `nwbpeek table --format json` every row of 
 (ragged, doubly ragged and region cells included) and every unit's spike times;
 `nwbpeek cat --time` the same window of samples as pynwb's timestamps select.
 
-nwbpeek is taken from the NWBPEEK environment variable (default .build/debug/nwbpeek).
+nwbpeek is taken from the NWBPEEK environment variable (default .build/debug/nwbpeek);
+NWB_EXTRA_DIR adds the NWB files of a directory to the files compared.
 """
 
 import functools
@@ -26,7 +27,10 @@ if not NWBPEEK.is_absolute():
 sys.path.insert(0, str(HERE))
 import pynwb_oracle  # noqa: E402
 
-FILES = [pytest.param(path, id=path.name) for path in sorted(FIXTURES.glob("*.nwb"))]
+# NWB_EXTRA_DIR names a directory of more NWB files to compare (e.g. pynwb's tests/back_compat).
+EXTRA = Path(os.environ["NWB_EXTRA_DIR"]) if os.environ.get("NWB_EXTRA_DIR") else None
+FILES = [pytest.param(path, id=path.name) for path in sorted(FIXTURES.glob("*.nwb"))] + \
+    ([pytest.param(path, id="extra/" + path.name) for path in sorted(EXTRA.glob("*.nwb"))] if EXTRA else [])
 
 
 def nwbpeek(*arguments):

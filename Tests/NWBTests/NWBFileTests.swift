@@ -232,3 +232,23 @@ import TestSupport
         #expect(PathSuggestions.closest(to: "/aquisition", among: paths, limit: 1) == ["/acquisition"])
     }
 }
+
+/// Types derived through the schema a file caches.
+@Suite struct TypeHierarchyTests {
+    @Test func theCachedSchemaDefinesTheCoreTypes() async throws {
+        let nwb = try await NWBFile.open(path: "TestData/fixtures/sample.nwb")
+        let hierarchy = try await nwb.typeHierarchy()
+        #expect(hierarchy.isType("ElectricalSeries", a: "TimeSeries"))
+        #expect(hierarchy.isType("Units", a: "DynamicTable"))
+        #expect(hierarchy.isType("VectorIndex", a: "VectorData"))
+        #expect(!hierarchy.isType("Units", a: "TimeSeries"))
+        // Types the built-in table does not list come from the cached schema.
+        #expect(hierarchy.parents["LFP"] == "NWBDataInterface")
+        #expect(TypeHierarchy.builtIn.parents["LFP"] == nil)
+    }
+
+    @Test func aFileWithoutACachedSchemaUsesTheBuiltInTypes() async throws {
+        let nwb = try await NWBFile.open(path: "TestData/fixtures/sample_latest.nwb")
+        #expect(try await nwb.typeHierarchy().parents == TypeHierarchy.builtIn.parents)
+    }
+}
