@@ -28,6 +28,8 @@ public final class NWBFile: Sendable {
     public let sessionStartTime: String
     /// `/timestamps_reference_time` (ISO 8601), which every time in the file counts from.
     public let timestampsReferenceTime: String?
+    /// The type hierarchy, read from the cached schema once.
+    private let hierarchy = TypeHierarchyCache()
 
     /// Reads the session metadata of the NWB file in `file`; throws `NWBError.wrongType` when
     /// the root group is not an `NWBFile`.
@@ -100,8 +102,10 @@ public final class NWBFile: Sendable {
     /// `/specifications`), extensions included. Files without a cached schema get the core
     /// types only.
     public func typeHierarchy() async throws -> TypeHierarchy {
-        guard let specifications = try await referencedObject(".specloc", of: root) else { return .builtIn }
-        return try await TypeHierarchy.cached(in: hdf5, specificationsPath: specifications.path)
+        try await hierarchy.value {
+            guard let specifications = try await self.referencedObject(".specloc", of: self.root) else { return .builtIn }
+            return try await TypeHierarchy.cached(in: self.hdf5, specificationsPath: specifications.path)
+        }
     }
 
     /// The object an object-reference attribute of `object` points to (a `DynamicTableRegion`'s
@@ -199,5 +203,17 @@ extension HDF5File {
             }
             return text
         }
+    }
+}
+
+/// The type hierarchy of a file, computed by the first caller and shared.
+actor TypeHierarchyCache {
+    private var reading: Task<TypeHierarchy, any Error>?
+
+    func value(_ read: @escaping @Sendable () async throws -> TypeHierarchy) async throws -> TypeHierarchy {
+        if let reading { return try await reading.value }
+        let task = Task { try await read() }
+        reading = task
+        return try await task.value
     }
 }
