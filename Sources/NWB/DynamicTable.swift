@@ -97,9 +97,8 @@ public struct DynamicTable: Sendable {
         // Every member dataset, and which one each VectorIndex indexes (by its `target`).
         var members: [String: NWBObject] = [:]
         var indexOf: [UInt64: NWBObject] = [:]
-        for link in object.object.links {
-            let member = try await file.object(at: object.memberPath(link.name))
-            members[link.name] = member
+        for member in try await file.members(of: object) {
+            members[NWBFile.name(of: member.path)] = member
             if member.neurodataType == "VectorIndex", let target = member.object.referenceAttribute("target") {
                 indexOf[target] = member
             }
@@ -180,7 +179,8 @@ public struct DynamicTable: Sendable {
     // MARK: - Rows
 
     /// The rows in `range`, with the cells of `columnNames` (every column when nil). Columns
-    /// are read one after the other; `progress`, if given, is told the fraction of them read.
+    /// are read concurrently (over a remote source, their fetches overlap); `progress`, if
+    /// given, is told the fraction of them read.
     public func rows(
         _ range: Range<Int>, columns columnNames: [String]? = nil,
         progress: (@Sendable (Double) async -> Void)? = nil
@@ -188,10 +188,19 @@ public struct DynamicTable: Sendable {
         let range = try checked(range)
         let names = columnNames ?? self.columnNames
         let rowIDs = try await ids(rows: range)
-        var columnsCells: [[Cell]] = []
-        for name in names {
-            columnsCells.append(try await cells(name, rows: range))
-            await progress?(Double(columnsCells.count) / Double(names.count))
+        for name in names { _ = try column(name) }
+        let columnsCells = try await withThrowingTaskGroup(of: (Int, [Cell]).self) { group in
+            for (position, name) in names.enumerated() {
+                group.addTask { (position, try await self.cells(name, rows: range)) }
+            }
+            var read = [[Cell]](repeating: [], count: names.count)
+            var done = 0
+            for try await (position, cells) in group {
+                read[position] = cells
+                done += 1
+                await progress?(Double(done) / Double(names.count))
+            }
+            return read
         }
         return rowIDs.enumerated().map { offset, id in
             Row(index: range.lowerBound + offset, id: id, columnNames: names, cells: columnsCells.map { $0[offset] })

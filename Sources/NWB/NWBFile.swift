@@ -132,6 +132,29 @@ public final class NWBFile: Sendable {
         return NWBObject(path: referencedPath, object: try await hdf5.object(at: address))
     }
 
+    /// Every member of a group, in name order: objects behind hard links decoded together
+    /// (one batch of reads, whatever their number), soft links followed one by one.
+    public func members(of group: NWBObject) async throws -> [NWBObject] {
+        let hardLinks = group.object.links.compactMap { link -> (String, UInt64)? in
+            guard case .hard(let address) = link.target else { return nil }
+            return (link.name, address)
+        }
+        let decoded = try await hdf5.objects(at: hardLinks.map(\.1))
+        var byName: [String: NWBObject] = [:]
+        for ((name, _), object) in zip(hardLinks, decoded) {
+            byName[name] = NWBObject(path: group.memberPath(name), object: object)
+        }
+        var members: [NWBObject] = []
+        for link in group.object.links {
+            if let member = byName[link.name] {
+                members.append(member)
+            } else if case .soft = link.target {
+                members.append(try await object(at: group.memberPath(link.name)))
+            }
+        }
+        return members
+    }
+
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])

@@ -97,8 +97,7 @@ extension NWBFile {
         let group = try await object(at: path)
         let hierarchy = try await typeHierarchy()
         var found: [NWBObject] = []
-        for link in group.object.links {
-            let member = try await object(at: group.memberPath(link.name))
+        for member in try await members(of: group) {
             if let memberType = member.neurodataType, hierarchy.isType(memberType, a: type) { found.append(member) }
         }
         return found
@@ -113,12 +112,10 @@ extension NWBFile {
             else { continue }
             fields[attribute.name] = value.stringValue ?? value.doubleValue.map { String($0) }
         }
-        for link in group.object.links {
-            guard case .hard(let address) = link.target else { continue }
-            let member = try await hdf5.object(at: address)
-            guard member.kind == .dataset, member.dataspace?.kind == .scalar else { continue }
-            let value = try await hdf5.values(of: try await hdf5.read(member), structure: group.memberPath(link.name)).first
-            fields[link.name] = value?.stringValue ?? value?.doubleValue.map { String($0) }
+        for member in try await members(of: group) {
+            guard member.object.kind == .dataset, member.object.dataspace?.kind == .scalar else { continue }
+            let value = try await hdf5.values(of: try await hdf5.read(member.object), structure: member.path).first
+            fields[Self.name(of: member.path)] = value?.stringValue ?? value?.doubleValue.map { String($0) }
         }
         return fields
     }
