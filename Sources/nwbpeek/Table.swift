@@ -9,7 +9,7 @@ struct Table: AsyncParsableCommand {
         commandName: "table",
         abstract: "Print the rows of an NWB DynamicTable.",
         discussion: """
-            ROWS is a range of row positions, Python style: `0:20`, `100:`, `:5`, `-10:`. In text \
+            ROWS is a range of row positions, Python style: `0:20`, `100:`, `:5`, `--rows=-10:`. In text \
             a ragged column shows its count and first values (`[12] 0.52, 1.03, 1.9, …`) and a \
             terminal gets the first \(textRowLimit) rows unless --rows is given; csv and json \
             hold every value (a list cell in csv is its JSON text). References show the path of \
