@@ -53,7 +53,7 @@ build-release: setup
 
 test: build replay-fuzz
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Malformed Tests/Remote
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/NWB Tests/Malformed Tests/Remote
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "NWB", targets: ["NWB"]),
         .executable(name: "nwbpeek", targets: ["nwbpeek"]),
     ],
     dependencies: [
@@ -58,10 +59,13 @@ let package = Package(
             dependencies: ["ByteKit", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
         .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
+        // The NWB layer: sessions, time series and tables in NWB's terms, read through HDF5.
+        .target(name: "NWB", dependencies: ["HDF5", "HDF5Format", "ArrayEngine"]),
         .executableTarget(
             name: "nwbpeek",
             dependencies: [
                 "HDF5",
+                "NWB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "ByteSources", "TestSupport"]),
+        .testTarget(name: "NWBTests", dependencies: ["NWB", "HDF5", "HDF5Format", "ByteSources", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

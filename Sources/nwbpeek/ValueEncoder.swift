@@ -4,11 +4,12 @@ import HDF5Format
 /// Writes a slice's values as `cat` prints them.
 struct ValueEncoder {
     let file: HDF5File
-    let slice: DatasetSlice
+    let slice: SliceBlocks
 
     /// JSON values, one per element, following the `ls --json` rules.
     func elements() async throws -> [JSONValue] {
-        let values = try await file.values(of: slice)
+        var values: [Value] = []
+        for block in slice.blocks { values += try await file.values(of: block) }
         let paths = values.contains(where: \.containsReference) ? try await file.pathIndex() : [:]
         return values.map { $0.json(path: { paths[$0] }) }
     }
