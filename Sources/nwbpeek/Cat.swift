@@ -46,11 +46,10 @@ struct Cat: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await source.reporting { try await cat() }
+        try await source.reporting { file in try await cat(file) }
     }
 
-    private func cat() async throws {
-        let file = try await source.open()
+    private func cat(_ file: HDF5File) async throws {
         let (object, path) = try await file.resolve(dataset)
         let slice = try await file.read(object, selection: try Selection.parse(self.slice))
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)

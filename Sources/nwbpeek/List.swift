@@ -23,11 +23,10 @@ struct List: AsyncParsableCommand {
     var path: String = "/"
 
     func run() async throws {
-        try await source.reporting { try await list() }
+        try await source.reporting { file in try await list(file) }
     }
 
-    private func list() async throws {
-        let file = try await source.open()
+    private func list(_ file: HDF5File) async throws {
         let entries = try await file.walk(from: path, recursive: recursive)
         if json {
             let paths = try await file.referencedPaths(in: entries)
