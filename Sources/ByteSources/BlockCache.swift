@@ -32,6 +32,44 @@ struct BlockCache: Sendable {
         return nil
     }
 
+    /// A part of a requested range: held by the cache, or still to fetch.
+    enum Piece {
+        case cached(Bytes)
+        case missing(ByteRange)
+    }
+
+    /// `range` as cached runs and the missing runs between them, in order.
+    mutating func pieces(of range: ByteRange) -> [Piece] {
+        guard let end = range.end else { return [.missing(range)] }
+        let overlapping = entries.indices.filter { index in
+            let entry = entries[index].range
+            return entry.offset < end && (entry.end ?? 0) > range.offset
+        }.sorted { entries[$0].range.offset < entries[$1].range.offset }
+        var pieces: [Piece] = []
+        var cursor = range.offset
+        for index in overlapping {
+            let entry = entries[index]
+            guard let entryEnd = entry.range.end, entryEnd > cursor else { continue }
+            if entry.range.offset > cursor {
+                pieces.append(.missing(ByteRange(offset: cursor, length: entry.range.offset - cursor)))
+                cursor = entry.range.offset
+            }
+            let stop = min(end, entryEnd)
+            guard let slice = entry.bytes.slice(from: Int(cursor - entry.range.offset), count: Int(stop - cursor)) else {
+                continue
+            }
+            pieces.append(.cached(slice))
+            clock += 1
+            entries[index].lastUse = clock
+            cursor = stop
+        }
+        if cursor < end { pieces.append(.missing(ByteRange(offset: cursor, length: end - cursor))) }
+        return pieces
+    }
+
+    /// The runs the cache holds.
+    var cachedRanges: [ByteRange] { entries.map(\.range) }
+
     /// Keeps `bytes`, the contents of `range`, dropping the least recently used spans to fit.
     mutating func insert(_ bytes: Bytes, at range: ByteRange) {
         guard bytes.count <= capacity, bytes.count > 0 else { return }

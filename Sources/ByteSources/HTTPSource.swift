@@ -82,20 +82,29 @@ public final class HTTPSource: ByteSource {
         var results: [Bytes] = []
         results.reserveCapacity(ranges.count)
         for resolution in resolutions {
-            switch resolution {
-            case .ready(let bytes):
-                results.append(bytes)
-            case .pending(let task, let offset, let length):
-                waited = true
-                let span = try await task.value
-                guard let slice = span.slice(from: Int(offset), count: Int(length)) else {
-                    throw HTTPSourceError.unusableResponse(url: url, reason: "a fetched span is shorter than planned")
-                }
-                results.append(slice)
-            }
+            results.append(try await bytes(of: resolution, waited: &waited))
         }
         if waited { recorder.record { $0.roundTrips += 1 } }
         return results
+    }
+
+    /// The bytes a resolution stands for, waiting for its fetch if it has one.
+    private func bytes(of resolution: ReadScheduler.Resolution, waited: inout Bool) async throws -> Bytes {
+        switch resolution {
+        case .ready(let bytes):
+            return bytes
+        case .pending(let task, let offset, let length):
+            waited = true
+            let span = try await task.value
+            guard let slice = span.slice(from: Int(offset), count: Int(length)) else {
+                throw HTTPSourceError.unusableResponse(url: url, reason: "a fetched span is shorter than planned")
+            }
+            return slice
+        case .assembled(let pieces):
+            var parts: [Bytes] = []
+            for piece in pieces { parts.append(try await bytes(of: piece, waited: &waited)) }
+            return Bytes.joined(parts)
+        }
     }
 
     /// Fetches every part of `span` in parallel into one buffer.

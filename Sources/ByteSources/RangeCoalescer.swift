@@ -74,8 +74,10 @@ public struct RangeCoalescer: Sendable, Equatable {
     }
 
     /// Plans `ranges`. Every range must have an end (`offset + length` fits 64 bits); callers check
-    /// ranges against the source's size first. Duplicates and overlaps share one span.
-    public func plan(_ ranges: [ByteRange]) -> Plan {
+    /// ranges against the source's size first. Duplicates and overlaps share one span. A gap that
+    /// overlaps one of `keepingApart` (bytes the caller already holds) is never merged over, since
+    /// its bytes would be fetched again.
+    public func plan(_ ranges: [ByteRange], keepingApart held: [ByteRange] = []) -> Plan {
         let order = ranges.indices.filter { ranges[$0].length > 0 }.sorted { ranges[$0].offset < ranges[$1].offset }
         var spanRanges: [ByteRange] = []
         var placements = [Placement?](repeating: nil, count: ranges.count)
@@ -96,7 +98,8 @@ public struct RangeCoalescer: Sendable, Equatable {
             let range = ranges[index]
             let end = range.end ?? UInt64.max
             let (reach, overflow) = spanEnd.addingReportingOverflow(mergeGap)
-            if !members.isEmpty, overflow || range.offset <= reach {
+            let gapIsHeld = range.offset > spanEnd && held.contains { $0.offset < range.offset && ($0.end ?? 0) > spanEnd }
+            if !members.isEmpty, range.offset <= spanEnd || (!gapIsHeld && (overflow || range.offset <= reach)) {
                 spanEnd = max(spanEnd, end)
             } else {
                 closeSpan()

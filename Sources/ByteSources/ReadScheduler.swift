@@ -7,10 +7,12 @@ import ByteKit
 /// suspend, so a fetch is registered as in flight before any other read can look for it.
 actor ReadScheduler {
     /// Where one requested range's bytes will be.
-    enum Resolution: Sendable {
+    indirect enum Resolution: Sendable {
         case ready(Bytes)
         /// `length` bytes at `offset` in the span the task fetches.
         case pending(Task<Bytes, any Error>, offset: UInt64, length: UInt64)
+        /// Partly cached: the pieces, in order, to join (a copy, of metadata-sized runs only).
+        case assembled([Resolution])
     }
 
     typealias SpanFetch = @Sendable (RangeCoalescer.Span) async throws -> Bytes
@@ -34,35 +36,58 @@ actor ReadScheduler {
         self.fetchSpan = fetchSpan
     }
 
-    /// Where each range's bytes come from, starting the fetches that are needed.
+    /// Where each range's bytes come from, starting the fetches that are needed. Only the parts
+    /// of a range that the cache does not hold are fetched.
     func resolve(_ ranges: [ByteRange]) -> [Resolution] {
         var resolutions = [Resolution?](repeating: nil, count: ranges.count)
-        var toFetch: [Int] = []
+        // Pieces of partly cached ranges; a nil piece is still to fetch.
+        var assembled: [Int: [Resolution?]] = [:]
+        // What to fetch, and whose (range index, piece index or nil for the whole range).
+        var toFetch: [(range: ByteRange, owner: Int, piece: Int?)] = []
         var hits = 0
         var shared = 0
         for (index, range) in ranges.enumerated() {
             if range.length == 0 {
                 resolutions[index] = .ready(Bytes([]))
-            } else if let bytes = cache.lookup(range) {
-                resolutions[index] = .ready(bytes)
-                hits += 1
             } else if let fetch = inFlight.values.first(where: { Self.contains($0.range, range) }) {
                 resolutions[index] = .pending(fetch.task, offset: range.offset - fetch.range.offset, length: range.length)
                 shared += 1
             } else {
-                toFetch.append(index)
+                let pieces = cache.pieces(of: range)
+                if pieces.count == 1, case .cached(let bytes) = pieces[0] {
+                    resolutions[index] = .ready(bytes)
+                    hits += 1
+                } else if pieces.count == 1 {
+                    toFetch.append((range, index, nil))
+                } else {
+                    assembled[index] = pieces.enumerated().map { position, piece in
+                        switch piece {
+                        case .cached(let bytes):
+                            return .ready(bytes)
+                        case .missing(let missing):
+                            toFetch.append((missing, index, position))
+                            return nil
+                        }
+                    }
+                }
             }
         }
         recorder.record { statistics in
             statistics.cacheHits += hits
             statistics.sharedInFlight += shared
         }
-        let plan = coalescer.plan(toFetch.map { ranges[$0] })
+        let plan = coalescer.plan(toFetch.map(\.range), keepingApart: cache.cachedRanges)
         let tasks = plan.spans.map(start)
-        for (position, index) in toFetch.enumerated() {
+        for (position, need) in toFetch.enumerated() {
             guard let placement = plan.placements[position] else { continue }
-            resolutions[index] = .pending(tasks[placement.span], offset: placement.offset, length: ranges[index].length)
+            let pending = Resolution.pending(tasks[placement.span], offset: placement.offset, length: need.range.length)
+            if let piece = need.piece {
+                assembled[need.owner]?[piece] = pending
+            } else {
+                resolutions[need.owner] = pending
+            }
         }
+        for (index, pieces) in assembled { resolutions[index] = .assembled(pieces.map { $0 ?? .ready(Bytes([])) }) }
         return resolutions.map { $0 ?? .ready(Bytes([])) }
     }
 

@@ -99,6 +99,24 @@ import TestSupport
         }
     }
 
+    @Test func aPartlyCachedRangeFetchesOnlyItsMissingBytes() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 300_000)
+            try server.put("partly.bin", bytes)
+            var options = Self.quickOptions
+            options.firstReadLength = 1000
+            let source = try await HTTPSource(url: server.url("partly.bin"), options: options)
+            let middle = ByteRange(offset: 100_000, length: 1000)
+            _ = try await source.read([middle])
+            let before = source.statistics.bytesFetched
+            let range = ByteRange(offset: 500, length: 150_000)
+            let result = try await source.read([range])
+            #expect(result[0].array == Self.expected(bytes, range))
+            // Neither the first read's bytes nor the middle run are fetched again.
+            #expect(source.statistics.bytesFetched - before == 150_000 - 500 - 1000)
+        }
+    }
+
     @Test func concurrentReadsOfOneRangeShareOneFetch() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 500_000)

@@ -55,6 +55,15 @@ import TestSupport
         #expect(slices.map(\.array) == requested.map(Self.expected))
     }
 
+    @Test func aGapOverBytesAlreadyHeldIsNotMerged() {
+        let coalescer = RangeCoalescer(mergeGap: 1000, partLength: 1 << 20)
+        let ranges = [ByteRange(offset: 0, length: 10), ByteRange(offset: 100, length: 10)]
+        let plan = coalescer.plan(ranges, keepingApart: [ByteRange(offset: 10, length: 90)])
+        #expect(plan.spans.map(\.range) == ranges)
+        let unrelated = coalescer.plan(ranges, keepingApart: [ByteRange(offset: 500, length: 90)])
+        #expect(unrelated.spans.count == 1)
+    }
+
     @Test func aLongSpanIsSplitIntoNearlyEqualPartsNoneLongerThanThePartLength() {
         let coalescer = RangeCoalescer(mergeGap: 0, partLength: 100)
         let plan = coalescer.plan([ByteRange(offset: 7, length: 250)])
