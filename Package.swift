@@ -59,13 +59,11 @@ let package = Package(
             ]),
 
         // Helpers shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["range_server.py"]),
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
-        .testTarget(
-            name: "ByteSourcesTests", dependencies: ["ByteSources", "ByteKit", "TestSupport"],
-            exclude: ["range_server.py"]),
+        .testTarget(name: "ByteSourcesTests", dependencies: ["ByteSources", "ByteKit", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -33,16 +33,22 @@ import TestSupport
     ]
 
     func withServer(_ body: (RangeServer) async throws -> Void) async throws {
-        let server = try RangeServer()
-        defer { server.stop() }
-        try await body(server)
+        try await RangeServer.with(body)
+    }
+
+    /// Serves `bytes` as `name` and opens it with `fault` injected.
+    static func open(
+        _ server: RangeServer, _ name: String, _ bytes: [UInt8], fault: String = "ok",
+        options: HTTPSource.Options = quickOptions
+    ) async throws -> HTTPSource {
+        try server.put(name, bytes)
+        return try await HTTPSource(url: server.url(name, fault: fault), options: options)
     }
 
     @Test func readsEqualTheFilesBytesAndTheFirstReadLearnsSizeAndETag() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 300_000)
-            try server.put("data.bin", bytes)
-            let source = try await HTTPSource(url: server.url("data.bin"), options: Self.quickOptions)
+            let source = try await Self.open(server, "data.bin", bytes)
             #expect(source.size == 300_000)
             #expect(source.entityTag?.hasPrefix("\"") == true)
             #expect(source.statistics.requests == 1)
@@ -64,11 +70,10 @@ import TestSupport
     @Test func randomBatchesMatchTheFile() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 1_000_000, salt: 7)
-            try server.put("random.bin", bytes)
             var options = Self.quickOptions
             options.coalescer = RangeCoalescer(mergeGap: 4096, partLength: 100_000)
             options.cacheCapacity = 200_000
-            let source = try await HTTPSource(url: server.url("random.bin"), options: options)
+            let source = try await Self.open(server, "random.bin", bytes, options: options)
             let seed = UInt64.random(in: 0...UInt64.max)
             print("HTTPSource random batches seed: \(seed)")
             var generator = SplitMix64(seed: seed)
@@ -86,11 +91,10 @@ import TestSupport
     @Test func aLongRangeIsFetchedAsParallelPartsIntoOneBuffer() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 200_000)
-            try server.put("long.bin", bytes)
             var options = Self.quickOptions
             options.coalescer = RangeCoalescer(mergeGap: 0, partLength: 10_000)
             options.firstReadLength = 100
-            let source = try await HTTPSource(url: server.url("long.bin"), options: options)
+            let source = try await Self.open(server, "long.bin", bytes, options: options)
             let range = ByteRange(offset: 1000, length: 195_000)
             let result = try await source.read([range])
             #expect(result[0].array == Self.expected(bytes, range))
@@ -102,10 +106,9 @@ import TestSupport
     @Test func aPartlyCachedRangeFetchesOnlyItsMissingBytes() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 300_000)
-            try server.put("partly.bin", bytes)
             var options = Self.quickOptions
             options.firstReadLength = 1000
-            let source = try await HTTPSource(url: server.url("partly.bin"), options: options)
+            let source = try await Self.open(server, "partly.bin", bytes, options: options)
             let middle = ByteRange(offset: 100_000, length: 1000)
             _ = try await source.read([middle])
             let before = source.statistics.bytesFetched
@@ -120,10 +123,9 @@ import TestSupport
     @Test func concurrentReadsOfOneRangeShareOneFetch() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 500_000)
-            try server.put("shared.bin", bytes)
             var options = Self.quickOptions
             options.firstReadLength = 100
-            let source = try await HTTPSource(url: server.url("shared.bin"), options: options)
+            let source = try await Self.open(server, "shared.bin", bytes, options: options)
             let range = ByteRange(offset: 100_000, length: 300_000)
             async let first = source.read([range])
             async let second = source.read([ByteRange(offset: 200_000, length: 10)])
@@ -139,8 +141,7 @@ import TestSupport
     @Test func anObjectSmallerThanTheFirstReadIsReadWhole() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 1000)
-            try server.put("small.bin", bytes)
-            let source = try await HTTPSource(url: server.url("small.bin"), options: Self.quickOptions)
+            let source = try await Self.open(server, "small.bin", bytes)
             #expect(source.size == 1000)
             let result = try await source.read([ByteRange(offset: 0, length: 1000)])
             #expect(result[0].array == bytes)
@@ -150,16 +151,14 @@ import TestSupport
 
     @Test func anEmptyObjectHasSizeZero() async throws {
         try await withServer { server in
-            try server.put("empty.bin", [])
-            let source = try await HTTPSource(url: server.url("empty.bin"), options: Self.quickOptions)
+            let source = try await Self.open(server, "empty.bin", [])
             #expect(source.size == 0)
         }
     }
 
     @Test func aRangeOutsideTheObjectIsRefusedBeforeAnyRequest() async throws {
         try await withServer { server in
-            try server.put("bounds.bin", Self.contents(count: 100))
-            let source = try await HTTPSource(url: server.url("bounds.bin"), options: Self.quickOptions)
+            let source = try await Self.open(server, "bounds.bin", Self.contents(count: 100))
             await #expect(throws: ByteSourceError.self) {
                 _ = try await source.read([ByteRange(offset: 90, length: 11)])
             }
@@ -238,8 +237,7 @@ import TestSupport
     func transientFaultsAreRetriedAndReadsStayCorrect(fault: String) async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 300_000, salt: 3)
-            try server.put("faulty.bin", bytes)
-            let source = try await HTTPSource(url: server.url("faulty.bin", fault: fault), options: Self.quickOptions)
+            let source = try await Self.open(server, "faulty.bin", bytes, fault: fault)
             #expect(source.size == 300_000)
             let results = try await source.read(Self.batch)
             #expect(results.map(\.array) == Self.batch.map { Self.expected(bytes, $0) })
@@ -250,10 +248,9 @@ import TestSupport
     @Test func aTruncatedBodyIsCompletedByAskingOnlyForTheRest() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 300_000)
-            try server.put("cut.bin", bytes)
             var options = Self.quickOptions
             options.firstReadLength = 100
-            let source = try await HTTPSource(url: server.url("cut.bin", fault: "truncatex2"), options: options)
+            let source = try await Self.open(server, "cut.bin", bytes, fault: "truncatex2", options: options)
             let range = ByteRange(offset: 100_000, length: 100_000)
             let result = try await source.read([range])
             #expect(result[0].array == Self.expected(bytes, range))

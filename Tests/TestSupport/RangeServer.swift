@@ -2,16 +2,16 @@ import Foundation
 
 /// `range_server.py` run for one test: serves a temporary directory on a free loopback port,
 /// with faults chosen by each URL's first path component (see the script's docstring).
-final class RangeServer {
-    let directory: URL
-    let port: Int
+public final class RangeServer {
+    public let directory: URL
+    public let port: Int
     private let process: Process
     private let input = Pipe()
 
     private static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("range_server.py").path
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("range-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process = Process()
@@ -37,17 +37,24 @@ final class RangeServer {
         self.port = port
     }
 
+    /// Serves `body` with a server started for it, stopping the server afterwards.
+    public static func with<T>(_ body: (RangeServer) async throws -> T) async throws -> T {
+        let server = try RangeServer()
+        defer { server.stop() }
+        return try await body(server)
+    }
+
     /// Writes `bytes` as the file `name` of the served directory.
-    func put(_ name: String, _ bytes: [UInt8]) throws {
+    public func put(_ name: String, _ bytes: [UInt8]) throws {
         try Data(bytes).write(to: directory.appendingPathComponent(name))
     }
 
     /// The URL of `name` served with `fault` ("ok" for none).
-    func url(_ name: String, fault: String = "ok") -> String {
+    public func url(_ name: String, fault: String = "ok") -> String {
         "http://127.0.0.1:\(port)/\(fault)/\(name)"
     }
 
-    func stop() {
+    public func stop() {
         try? input.fileHandleForWriting.close()
         process.terminate()
         process.waitUntilExit()
@@ -56,7 +63,7 @@ final class RangeServer {
 
     deinit { if process.isRunning { stop() } }
 
-    struct ServerFailure: Error {
-        let message: String
+    public struct ServerFailure: Error {
+        public let message: String
     }
 }
