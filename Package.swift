@@ -45,7 +45,7 @@ let package = Package(
         // Zero-copy byte storage shared by the I/O and decoding layers. No I/O, no HDF5.
         .target(name: "ByteKit"),
         // Where bytes come from: the ByteSource protocol and its implementations. Performs I/O.
-        .target(name: "ByteSources", dependencies: ["ByteKit"]),
+        .target(name: "ByteSources", dependencies: ["ByteKit", "CCurl"]),
         // S3 access: `s3://` locations, AWS credentials and configuration, Signature Version 4. No I/O
         // beyond reading the AWS configuration files.
         .target(name: "S3", dependencies: ["ByteSources", "COpenSSL"]),
@@ -66,6 +66,8 @@ let package = Package(
             dependencies: [
                 "HDF5",
                 "NWB",
+                "S3",
+                "ByteSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -76,12 +78,13 @@ let package = Package(
         .executableTarget(name: "FuzzCodecs", dependencies: ["FuzzTargets"]),
 
         // Helpers shared by the test targets.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["range_server.py"]),
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
         .testTarget(name: "S3Tests", dependencies: ["S3", "ByteSources", "TestSupport"]),
         .testTarget(name: "NWBTests", dependencies: ["NWB", "HDF5", "HDF5Format", "ByteSources", "TestSupport"]),
+        .testTarget(name: "ByteSourcesTests", dependencies: ["ByteSources", "ByteKit", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -62,21 +62,7 @@ public struct SegmentedSource: ByteSource {
                 pieces += try await segment.source.read(
                     [ByteRange(offset: segment.offset + (from - start), length: to - from)])
             }
-            if pieces.count == 1, let only = pieces.first {
-                results.append(only)
-                continue
-            }
-            let joined = HeapByteStorage(count: Int(range.length)) { buffer in
-                var position = 0
-                for piece in pieces {
-                    piece.withUnsafeBytes { source in
-                        UnsafeMutableRawBufferPointer(rebasing: buffer[position..<(position + source.count)])
-                            .copyMemory(from: source)
-                    }
-                    position += piece.count
-                }
-            }
-            results.append(Bytes(storage: joined))
+            results.append(Bytes.joined(pieces))
         }
         return results
     }

@@ -57,11 +57,10 @@ struct Cat: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await source.reporting { try await cat() }
+        try await source.reporting { file in try await cat(file) }
     }
 
-    private func cat() async throws {
-        let file = try await source.open()
+    private func cat(_ file: HDF5File) async throws {
         let (object, path, selection) = try await target(in: file)
         let slice = try await ProgressLine.run("reading \(path)") { progress in
             try await SliceBlocks.read(object, selection: selection, from: file, progress: progress)

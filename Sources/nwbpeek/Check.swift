@@ -14,13 +14,12 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        let problems = try await source.reporting { try await check() }
+        let problems = try await source.reporting { file in try await check(file) }
         if problems > 0 { throw ExitCode(1) }
     }
 
     /// Checks the file; returns the number of problems reported.
-    private func check() async throws -> Int {
-        let file = try await source.open()
+    private func check(_ file: HDF5File) async throws -> Int {
         let entries = try await file.walk(from: "/", recursive: true)
         let paths = try await file.referencedPaths(in: entries)
         var problems = 0

@@ -1,3 +1,4 @@
+import ByteSources
 import HDF5
 import HDF5Format
 import NWB
@@ -11,18 +12,40 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 extension SourceOptions {
-    /// Runs `body`, naming the source in any error it throws. A path that leads nowhere is
-    /// reported with the closest existing paths.
-    func reporting<T>(_ body: () async throws -> T) async throws -> T {
+    /// Opens the source and runs `body` on it, naming the source in any error it throws; a path
+    /// that leads nowhere is reported with the closest existing paths. With `--stats`, prints
+    /// what reading cost to standard error, failed or not.
+    func reporting<T>(_ body: (HDF5File) async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var file: HDF5File?
         do {
-            return try await body()
+            let opened = try await open()
+            file = opened
+            let result = try await body(opened)
+            printStatistics(of: opened.source, elapsed: clock.now - start)
+            return result
         } catch HDF5Error.notFound(let path) {
-            let paths = (try? await open().pathIndex().values).map(Array.init) ?? []
+            let paths = await (try? file?.pathIndex().values).map(Array.init) ?? []
+            printStatistics(of: file?.source, elapsed: clock.now - start)
             throw CommandFailure(
                 source: source,
                 underlying: NWBError.notFound(path: path, suggestions: PathSuggestions.closest(to: path, among: paths)))
         } catch {
+            printStatistics(of: file?.source, elapsed: clock.now - start)
             throw CommandFailure(source: source, underlying: error)
+        }
+    }
+
+    private func printStatistics(of byteSource: (any ByteSource)?, elapsed: Duration) {
+        guard stats else { return }
+        let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let fraction = String(milliseconds % 1000)
+        let wall = "wall time \(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction) s"
+        if let remote = byteSource as? HTTPSource {
+            printError("stats: \(wall), \(remote.statistics)")
+        } else {
+            printError("stats: \(wall), local file (no requests)")
         }
     }
 }

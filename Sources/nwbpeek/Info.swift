@@ -20,8 +20,8 @@ struct Info: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        try await source.reporting {
-            let nwb = try await NWBFile(try await source.open())
+        try await source.reporting { file in
+            let nwb = try await NWBFile(file)
             let summary = try await ProgressLine.run("reading the file's structure") { _ in
                 try await FileSummary(nwb)
             }

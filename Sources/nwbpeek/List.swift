@@ -35,15 +35,14 @@ struct List: AsyncParsableCommand {
     var path: String = "/"
 
     func run() async throws {
-        try await source.reporting { try await list() }
+        try await source.reporting { file in try await list(file) }
     }
 
     func validate() throws {
         if let depth, depth < 0 { throw ValidationError("--depth takes a number of levels, 0 or more; got \(depth)") }
     }
 
-    private func list() async throws {
-        let file = try await source.open()
+    private func list(_ file: HDF5File) async throws {
         let walked = try await file.walk(from: path, recursive: recursive || (depth ?? 0) > 1)
         let entries = filtered(walked)
         if json {

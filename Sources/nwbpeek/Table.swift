@@ -44,8 +44,8 @@ struct Table: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await source.reporting {
-            let nwb = try await NWBFile(try await source.open())
+        try await source.reporting { file in
+            let nwb = try await NWBFile(file)
             let table = try await nwb.table(at: self.table)
             let names = columns.map { $0.split(separator: ",").map { String($0).trimmingCharacters() } } ?? table.columnNames
             for name in names { _ = try table.column(name) }

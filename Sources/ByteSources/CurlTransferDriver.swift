@@ -1,0 +1,177 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// Runs HTTP transfers on libcurl's multi interface from one dedicated thread.
+///
+/// Callers `await perform(_:)` from any task; the request is queued, the thread is woken
+/// (`curl_multi_wakeup`), and the thread's `curl_multi_poll` loop runs at most
+/// `maximumConcurrentTransfers` transfers at once, resuming each caller when its transfer ends.
+/// The multi handle keeps finished connections open for reuse (keep-alive) and multiplexes
+/// transfers over one HTTP/2 connection when the server offers it (`CURLPIPE_MULTIPLEX`).
+final class CurlTransferDriver: Sendable {
+    private struct Queue: ~Copyable {
+        var submitted: [CurlTransfer] = []
+        var shuttingDown = false
+    }
+
+    /// `CURLM *`, used by the thread only, except for the thread-safe `curl_multi_wakeup`.
+    private nonisolated(unsafe) let multi: UnsafeMutableRawPointer
+    private let queue = Mutex(Queue())
+    private let maximumConcurrentTransfers: Int
+
+    private static let globalInitialization: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+
+    init(maximumConcurrentTransfers: Int, maximumConnectionsPerHost: Int) throws(HTTPSourceError) {
+        guard Self.globalInitialization, let multi = curl_multi_init() else {
+            throw HTTPSourceError.transportUnavailable(reason: "libcurl could not be initialised")
+        }
+        self.multi = multi
+        self.maximumConcurrentTransfers = max(1, maximumConcurrentTransfers)
+        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maximumConnectionsPerHost))
+        // Keep as many idle connections as could be busy at once, for reuse.
+        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(4, maximumConcurrentTransfers))
+        let thread = Thread { [self] in run() }
+        thread.name = "nwbpeek-http"
+        thread.start()
+    }
+
+    /// Runs one transfer and returns what it gave; never throws (failures are in the outcome).
+    func perform(_ request: TransferRequest) async -> TransferOutcome {
+        await withCheckedContinuation { continuation in
+            let transfer = CurlTransfer(request: request, continuation: continuation)
+            let accepted = queue.withLock { queue in
+                guard !queue.shuttingDown else { return false }
+                queue.submitted.append(transfer)
+                return true
+            }
+            if accepted {
+                curl_multi_wakeup(multi)
+            } else {
+                transfer.outcome.curlMessage = "the source was closed"
+                transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
+            }
+        }
+    }
+
+    /// Stops the thread: queued and running transfers end with an error, the handles are freed.
+    func shutdown() {
+        queue.withLock { $0.shuttingDown = true }
+        curl_multi_wakeup(multi)
+    }
+
+    // MARK: The transfer thread
+
+    private func run() {
+        var running: [UnsafeMutableRawPointer: CurlTransfer] = [:]
+        var waiting: [CurlTransfer] = []
+        var waitingStart = 0
+        while true {
+            let (submitted, shuttingDown) = queue.withLock { queue in
+                defer { queue.submitted.removeAll() }
+                return (queue.submitted, queue.shuttingDown)
+            }
+            waiting += submitted
+            if shuttingDown {
+                for (handle, transfer) in running { end(handle, transfer, code: CURLE_ABORTED_BY_CALLBACK) }
+                for transfer in waiting[waitingStart...] {
+                    transfer.outcome.curlMessage = "the source was closed"
+                    transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
+                }
+                curl_multi_cleanup(multi)
+                return
+            }
+            while running.count < maximumConcurrentTransfers, waitingStart < waiting.count {
+                let transfer = waiting[waitingStart]
+                waitingStart += 1
+                if let handle = start(transfer) { running[handle] = transfer }
+            }
+            if waitingStart == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                waitingStart = 0
+            }
+            var stillRunning: Int32 = 0
+            curl_multi_perform(multi, &stillRunning)
+            var finishedAny = false
+            var messagesLeft: Int32 = 0
+            while let message = curl_multi_info_read(multi, &messagesLeft) {
+                guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
+                    let transfer = running.removeValue(forKey: handle)
+                else { continue }
+                end(handle, transfer, code: message.pointee.data.result)
+                finishedAny = true
+            }
+            // A finished transfer frees a slot: start the next at once rather than after a poll.
+            if finishedAny, waitingStart < waiting.count { continue }
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+    }
+
+    /// Creates and adds the easy handle of `transfer`; on failure ends the transfer at once.
+    private func start(_ transfer: CurlTransfer) -> UnsafeMutableRawPointer? {
+        guard let handle = curl_easy_init() else {
+            transfer.outcome.curlMessage = "libcurl could not create a transfer"
+            transfer.finish(code: CURLE_OUT_OF_MEMORY)
+            return nil
+        }
+        let request = transfer.request
+        let limits = request.limits
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in request.headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        // libcurl would otherwise send `Expect:` and `Accept: */*`; neither is wanted, both harmless.
+        transfer.headerList = list
+        let context = Unmanaged.passUnretained(transfer).toOpaque()
+        _ = nwbpeek_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
+        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+        _ = nwbpeek_curl_easy_setopt_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        _ = nwbpeek_curl_easy_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        // Wait for a multiplexed HTTP/2 stream rather than open a connection per transfer.
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, limits.connectTimeoutMilliseconds))
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, limits.totalTimeoutMilliseconds))
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
+        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
+        _ = nwbpeek_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, "nwbpeek (libcurl)")
+        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
+            transfer.outcome.curlMessage = "libcurl could not start a transfer"
+            curl_easy_cleanup(handle)
+            transfer.finish(code: CURLE_FAILED_INIT)
+            return nil
+        }
+        return handle
+    }
+
+    private func end(_ handle: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
+        curl_multi_remove_handle(multi, handle)
+        curl_easy_cleanup(handle)
+        transfer.finish(code: code)
+    }
+}
+
+/// libcurl's body callback: hands the bytes to the transfer; returning less than given stops it.
+private let bodyCallback: nwbpeek_curl_data_callback = { data, size, count, context in
+    guard let context else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let keepGoing = transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
+    return keepGoing ? length : 0
+}
+
+/// libcurl's header callback: one line at a time.
+private let headerCallback: nwbpeek_curl_data_callback = { data, size, count, context in
+    guard let context, let data else { return 0 }
+    let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
+    transfer.receiveHeader(line)
+    return length
+}

@@ -1,0 +1,126 @@
+import ByteKit
+
+/// An object read by HTTP(S) range requests over libcurl: a public archive's `https://` URL, or
+/// (with a `RequestSigner`) an S3 object.
+///
+/// Opening makes one request that both learns the object's size and version (ETag) and fetches
+/// its first `Options.firstReadLength` bytes, where an HDF5 file keeps its superblock and root
+/// group. Every later request carries `If-Match` with that ETag, so a replaced object gives
+/// `HTTPSourceError.objectChanged`, never a mix of two versions. A batch of ranges is coalesced
+/// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
+/// connections, checked range by range, retried when a failure is transient, and answered with
+/// slices of the received buffers. Small spans stay in a block cache; a range that a fetch in
+/// flight already covers waits for that fetch instead of asking again.
+public final class HTTPSource: ByteSource {
+    /// The object's URL.
+    public let url: String
+    public let size: UInt64
+    /// The ETag the object had when opened (nil when the server sends none).
+    public let entityTag: String?
+    private let driver: CurlTransferDriver
+    private let scheduler: ReadScheduler
+    private let recorder: StatisticsRecorder
+    private let options: Options
+
+    public var name: String { url }
+
+    /// What reading has cost so far: requests, bytes, round trips, cache hits, retries.
+    public var statistics: SourceStatistics { recorder.snapshot }
+
+    /// Opens the object at `url` (http or https), signing every request with `signer` when given.
+    public init(url: String, signer: (any RequestSigner)? = nil, options: Options = .init()) async throws {
+        let driver = try CurlTransferDriver(
+            maximumConcurrentTransfers: options.maximumConcurrentTransfers,
+            maximumConnectionsPerHost: options.maximumConnectionsPerHost)
+        let recorder = StatisticsRecorder()
+        var fetcher = RangeFetcher(
+            url: url, signer: signer, options: options, driver: driver, recorder: recorder, validator: nil)
+        let firstLength = max(1, min(options.firstReadLength, UInt64(Int.max)))
+        let buffer = ReceiveBuffer(count: Int(firstLength))
+        let first: RangeFetcher.Result
+        do {
+            first = try await fetcher.fetch(
+                ByteRange(offset: 0, length: firstLength), into: buffer, at: 0, sizeKnown: false,
+                deadline: .now + options.readDeadline)
+        } catch {
+            driver.shutdown()
+            throw error
+        }
+        recorder.record { $0.roundTrips += 1 }
+        guard let size = first.objectSize else {
+            driver.shutdown()
+            throw HTTPSourceError.unusableResponse(url: url, reason: "the server gave neither Content-Range nor Content-Length")
+        }
+        fetcher.validator = RangeFetcher.Validator(headers: first.headers)
+        self.url = url
+        self.size = size
+        self.entityTag = first.headers["etag"]
+        self.driver = driver
+        self.recorder = recorder
+        self.options = options
+        let spanFetcher = fetcher
+        let readDeadline = options.readDeadline
+        scheduler = ReadScheduler(
+            coalescer: options.coalescer, cache: BlockCache(capacity: options.cacheCapacity),
+            cacheableSpanLength: options.cacheableSpanLength, recorder: recorder
+        ) { span in
+            try await Self.fetch(span, with: spanFetcher, deadline: .now + readDeadline)
+        }
+        await scheduler.remember(buffer.bytes(count: first.received), at: ByteRange(offset: 0, length: UInt64(first.received)))
+    }
+
+    deinit { driver.shutdown() }
+
+    public func read(_ ranges: [ByteRange]) async throws -> [Bytes] {
+        for range in ranges {
+            guard let end = range.end, end <= size, range.length <= UInt64(Int.max) else {
+                throw ByteSourceError.outOfBounds(name: name, range: range, size: size)
+            }
+        }
+        let resolutions = await scheduler.resolve(ranges)
+        var waited = false
+        var results: [Bytes] = []
+        results.reserveCapacity(ranges.count)
+        for resolution in resolutions {
+            results.append(try await bytes(of: resolution, waited: &waited))
+        }
+        if waited { recorder.record { $0.roundTrips += 1 } }
+        return results
+    }
+
+    /// The bytes a resolution stands for, waiting for its fetch if it has one.
+    private func bytes(of resolution: ReadScheduler.Resolution, waited: inout Bool) async throws -> Bytes {
+        switch resolution {
+        case .ready(let bytes):
+            return bytes
+        case .pending(let task, let offset, let length):
+            waited = true
+            let span = try await task.value
+            guard let slice = span.slice(from: Int(offset), count: Int(length)) else {
+                throw HTTPSourceError.unusableResponse(url: url, reason: "a fetched span is shorter than planned")
+            }
+            return slice
+        case .assembled(let pieces):
+            var parts: [Bytes] = []
+            for piece in pieces { parts.append(try await bytes(of: piece, waited: &waited)) }
+            return Bytes.joined(parts)
+        }
+    }
+
+    /// Fetches every part of `span` in parallel into one buffer.
+    private static func fetch(
+        _ span: RangeCoalescer.Span, with fetcher: RangeFetcher, deadline: ContinuousClock.Instant
+    ) async throws -> Bytes {
+        let buffer = ReceiveBuffer(count: Int(span.range.length))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for part in span.parts {
+                group.addTask {
+                    _ = try await fetcher.fetch(
+                        part, into: buffer, at: Int(part.offset - span.range.offset), sizeKnown: true, deadline: deadline)
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Bytes(storage: buffer)
+    }
+}

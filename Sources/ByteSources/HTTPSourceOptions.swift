@@ -1,0 +1,54 @@
+extension HTTPSource {
+    /// How an `HTTPSource` fetches: concurrency, time limits, retries, coalescing and caching.
+    ///
+    /// Retry defaults, against the two references:
+    /// - AWS SDKs' standard mode makes 3 attempts with full-jitter backoff (`random(0, 2^i)` s)
+    ///   capped at 20 s: tuned for API calls, where a failure should surface quickly.
+    /// - arrow-rs object_store makes up to 10 retries from 100 ms, doubling, capped at 15 s, within
+    ///   3 minutes: tuned for bulk transfers that should survive a throttling episode.
+    /// We read many ranges in parallel from one object, which is what makes S3 answer 503 SlowDown;
+    /// one failed range fails the whole command. So we retry more than the SDKs (6 attempts) but
+    /// start as quickly as object_store (100 ms) and cap lower (10 s): with full jitter the five
+    /// waits total 1.6 s on average and 3.1 s at worst, fine for an interactive tool.
+    public struct Options: Sendable {
+        /// Transfers running at once (more are queued). 8 saturates a 1 Gbit/s link at S3's
+        /// 50–100 MB/s per connection; object_store runs 10, hidefix 16.
+        public var maximumConcurrentTransfers = 8
+        /// Connections to one host at once (HTTP/2 multiplexes transfers over fewer).
+        public var maximumConnectionsPerHost = 8
+        /// Bytes fetched by the first request, which also learns the size and ETag. 64 KiB holds
+        /// the superblock and, in files h5py and pynwb write, the root group's header and heap.
+        public var firstReadLength: UInt64 = 64 * 1024
+        /// Attempts for one request, the first included.
+        public var maximumAttempts = 6
+        /// The first retry waits up to this long; each later one up to twice as long as the last.
+        public var initialBackoff: Duration = .milliseconds(100)
+        /// No retry waits longer.
+        public var maximumBackoff: Duration = .seconds(10)
+        /// Giving up on a TCP/TLS connection (object_store's default is 5 s; AWS SDKs' 2–10 s).
+        public var connectTimeout: Duration = .seconds(10)
+        /// An attempt slower than `lowSpeedBytesPerSecond` for `lowSpeedTime` is aborted and retried
+        /// (a stalled connection, which S3 occasionally gives).
+        public var lowSpeedBytesPerSecond = 1024
+        public var lowSpeedTime: Duration = .seconds(20)
+        /// One `read` call, every retry included, takes at most this long.
+        public var readDeadline: Duration = .seconds(300)
+        /// How ranges of one batch become requests.
+        public var coalescer = RangeCoalescer()
+        /// Bytes of recently fetched small spans kept for re-reads (see `BlockCache`).
+        public var cacheCapacity = 8 << 20
+        /// Spans up to this long are cached; longer ones are bulk data read once.
+        public var cacheableSpanLength = 1 << 20
+
+        public init() {}
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, saturating.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        let total = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        return total >= Double(Int.max) ? Int.max : max(0, Int(total))
+    }
+}

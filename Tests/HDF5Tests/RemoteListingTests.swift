@@ -1,0 +1,31 @@
+import ByteSources
+import HDF5
+import Testing
+import TestSupport
+
+/// The same listing over HTTP as from the mapped file, through a clean server and a faulty one.
+@Suite struct RemoteListingTests {
+    static let files = ["sample.nwb", "groups_earliest.h5", "filters_latest.h5", "userblock_latest.h5"]
+
+    @Test(arguments: files)
+    func listingOverHTTPEqualsTheLocalListing(name: String) async throws {
+        let path = "TestData/fixtures/" + name
+        let expected = try await MetadataStoreTests.lines(try await HDF5File(path: path))
+        try await RangeServer.with { server in
+            let bytes = try MappedFileSource(path: path).contents.array
+            try server.put(name, bytes)
+            var options = HTTPSource.Options()
+            options.initialBackoff = .milliseconds(1)
+            for fault in ["ok", "503x2", "truncatex2"] {
+                let source = try await HTTPSource(url: server.url(name, fault: fault), options: options)
+                let file = try await HDF5File(source: source)
+                #expect(try await MetadataStoreTests.lines(file) == expected, "fault \(fault)")
+                if fault == "ok" {
+                    // Fetch rounds grow with the structure's depth; none is spent on cached bytes.
+                    #expect(source.statistics.roundTrips <= 12)
+                    #expect(source.statistics.bytesFetched <= UInt64(bytes.count))
+                }
+            }
+        }
+    }
+}
