@@ -79,12 +79,8 @@ extension HDF5File {
         case .chunked(let chunked):
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
-            let context = self.context
             let filtered = !dataset.filters.isEmpty
-            let records = try await store.decode { view in
-                try ChunkIndexReader.records(
-                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
-            }
+            let records = try await chunkRecords(of: dataset, layout: layout, dataspace: dataspace)
             guard let chunkByteCount = arrayLayout.chunkByteCount else {
                 throw HDF5Error.invalid(
                     structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")

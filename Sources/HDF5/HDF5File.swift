@@ -17,10 +17,13 @@ public final class HDF5File: Sendable {
     let objects: ObjectCache
 
     /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` is
-    /// the least a fetch reads around the bytes a decoder asked for.
-    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) async throws {
+    /// the least a fetch reads around the bytes a decoder asked for. `prefetched` metadata (an
+    /// index sidecar's) is decoded from without reading the source; see `MetadataStore`.
+    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024, prefetched: [MetadataSegment]? = nil)
+        async throws
+    {
         self.source = source
-        store = MetadataStore(source: source, readAhead: readAhead)
+        store = MetadataStore(source: source, readAhead: readAhead, prefetched: prefetched)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
         sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }

@@ -51,12 +51,7 @@ extension HDF5File {
             return 0
         case .chunked:
             guard let dataspace = object.dataspace else { return nil }
-            let context = self.context
-            let filtered = !object.filters.isEmpty
-            let records = try await store.decode { view in
-                try ChunkIndexReader.records(
-                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
-            }
+            let records = try await chunkRecords(of: object, layout: layout, dataspace: dataspace)
             return try records.reduce(UInt64(0)) { total, record in
                 let (sum, overflow) = total.addingReportingOverflow(UInt64(record.size))
                 guard !overflow else {
@@ -65,6 +60,18 @@ extension HDF5File {
                 }
                 return sum
             }
+        }
+    }
+
+    /// Every stored chunk of a chunked dataset, from its chunk index.
+    func chunkRecords(of dataset: HDF5Object, layout: DataLayoutMessage, dataspace: Dataspace) async throws
+        -> [ChunkRecord]
+    {
+        let context = self.context
+        let filtered = !dataset.filters.isEmpty
+        return try await store.decode { view in
+            try ChunkIndexReader.records(
+                view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
         }
     }
 }

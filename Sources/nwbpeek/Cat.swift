@@ -26,7 +26,7 @@ struct Cat: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: "The dataset's path.")
-    var dataset: String
+    var dataset: String?
 
     @Option(name: .long, help: "The elements to read, NumPy style.")
     var slice: String = ""
@@ -38,6 +38,7 @@ struct Cat: AsyncParsableCommand {
     var output: String?
 
     func validate() throws {
+        guard source.commandArgument(dataset) != nil else { throw ValidationError("Missing expected argument '<dataset>'") }
         do {
             _ = try Selection.parse(slice)
         } catch {
@@ -50,8 +51,8 @@ struct Cat: AsyncParsableCommand {
     }
 
     private func cat() async throws {
-        let file = try await source.open()
-        let (object, path) = try await file.resolve(dataset)
+        let file = try await source.open(commandArgument: dataset)
+        let (object, path) = try await file.resolve(source.commandArgument(dataset) ?? "/")
         let slice = try await file.read(object, selection: try Selection.parse(self.slice))
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
         let encoder = ValueEncoder(file: file, slice: slice)

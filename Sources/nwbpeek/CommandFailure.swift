@@ -12,7 +12,7 @@ extension SourceOptions {
         do {
             return try await body()
         } catch {
-            throw CommandFailure(source: source, underlying: error)
+            throw CommandFailure(source: name, underlying: error)
         }
     }
 }

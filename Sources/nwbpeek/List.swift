@@ -19,16 +19,16 @@ struct List: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: "The group or dataset to list.")
-    var path: String = "/"
+    @Argument(help: "The group or dataset to list (default /).")
+    var path: String?
 
     func run() async throws {
         try await source.reporting { try await list() }
     }
 
     private func list() async throws {
-        let file = try await source.open()
-        let entries = try await file.walk(from: path, recursive: recursive)
+        let file = try await source.open(commandArgument: path)
+        let entries = try await file.walk(from: source.commandArgument(path) ?? "/", recursive: recursive)
         if json {
             let paths = try await file.referencedPaths(in: entries)
             for entry in entries { print(try entry.json(paths: paths).serialized()) }

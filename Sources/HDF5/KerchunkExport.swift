@@ -1,0 +1,112 @@
+import ByteKit
+import ByteSources
+import Foundation
+import HDF5Format
+
+/// An HDF5 file's index sidecar: a kerchunk reference set, version 1, that fsspec's
+/// `ReferenceFileSystem` and zarr read as a Zarr v2 hierarchy, carrying besides (under the
+/// top-level key `nwbpeek`, which kerchunk and fsspec ignore) the file's metadata bytes, so
+/// that `HDF5File(index:source:)` opens the file without reading it.
+///
+/// The Zarr hierarchy:
+/// - every group has a `.zgroup`, every dataset Zarr can hold a `.zarray` (see `zarrArray(of:)`
+///   for chunks, virtual chunks and inline data); both have a `.zattrs` holding the HDF5
+///   attributes, valued as `nwbpeek ls --json` values them (object references as paths);
+/// - a node whose attributes or elements hold object references says which in its `.zattrs`
+///   key `_nwbpeek_references`: `{"attributes": [names], "data": true|false}`;
+/// - soft and external links and committed datatypes are not Zarr nodes; a hard-linked object
+///   appears once, at the path `ls` lists it under.
+///
+/// The `nwbpeek` section: `format` (1), `source` (`url` as given, `size`, and `etag` and
+/// `mtime` where known), `virtual_chunk_bytes`, `unexpressed` (each dataset left out, with
+/// the reason), and `segments`: `[offset, "base64"]` runs of the file holding every byte the
+/// export's walk read as metadata (object headers, heaps, B-trees, chunk indexes, the global
+/// heap collections of inlined strings), plus the read-ahead around them.
+public struct KerchunkExport: Sendable {
+    /// A dataset the reference set has no Zarr array for.
+    public struct Unexpressed: Sendable, Equatable {
+        public let path: String
+        public let reason: String
+    }
+
+    /// What to export and how.
+    public struct Options: Sendable {
+        /// The most bytes of a dataset written inline (decoded) when it cannot be referenced.
+        public var inlineLimit: Int
+        /// The least the export reads around each metadata range it needs (the segments keep it).
+        public var readAhead: UInt64
+
+        public init(inlineLimit: Int = 4 << 20, readAhead: UInt64 = 4096) {
+            self.inlineLimit = inlineLimit
+            self.readAhead = readAhead
+        }
+    }
+
+    /// The reference set, as JSON text.
+    public let json: String
+    /// The datasets left out, in listing order.
+    public let unexpressed: [Unexpressed]
+    /// The metadata runs kept.
+    public let segments: [MetadataSegment]
+
+    /// Builds the index of the HDF5 file in `source`, naming it `url` in every reference.
+    public init(source: any ByteSource, url: String, options: Options = Options()) async throws {
+        // An empty prefetched list: the store fetches every byte it needs (even from a mapped
+        // file), so that it can tell which bytes were metadata.
+        let file = try await HDF5File(source: source, readAhead: options.readAhead, prefetched: [])
+        let entries = try await file.walk(from: "/", recursive: true)
+        let paths = try await file.pathIndex()
+        var references: [(String, JSONValue)] = []
+        var unexpressed: [Unexpressed] = []
+        for entry in entries {
+            guard case .object(let object) = entry.target else { continue }
+            let prefix = entry.path == "/" ? "" : String(entry.path.dropFirst()) + "/"
+            var holdsReferences = false
+            switch object.kind {
+            case .datatype:
+                continue
+            case .group:
+                references.append((prefix + ".zgroup", .string(#"{"zarr_format":2}"#)))
+            case .dataset:
+                let array: ZarrArray
+                do {
+                    array = try await file.zarrArray(of: object, url: url, inlineLimit: options.inlineLimit)
+                } catch let error as ByteSourceError {
+                    throw error
+                } catch let reason as Inexpressible {
+                    unexpressed.append(Unexpressed(path: entry.path, reason: reason.reason))
+                    continue
+                } catch {
+                    unexpressed.append(Unexpressed(path: entry.path, reason: "\(error)"))
+                    continue
+                }
+                references.append((prefix + ".zarray", .string(array.metadata.json.serialized())))
+                references += array.chunks.map { (prefix + $0.key, $0.reference) }
+                holdsReferences = array.holdsReferences
+            }
+            var attributes = try object.attributes.map { ($0.name, try $0.json(paths: paths)) }
+            let referencing = object.attributes.filter { $0.values.contains(where: \.containsReference) }.map(\.name)
+            if holdsReferences || !referencing.isEmpty {
+                attributes.append(
+                    ("_nwbpeek_references",
+                        .object([("attributes", .array(referencing.map(JSONValue.string))), ("data", .bool(holdsReferences))])))
+            }
+            references.append((prefix + ".zattrs", .string(JSONValue.object(attributes).serialized())))
+        }
+        let segments = try await file.store.fetchedSegments()
+        let version = source.currentVersion
+        var sourceFields: [(String, JSONValue)] = [("url", .string(url)), ("size", .uint(version.size))]
+        if let entityTag = version.entityTag { sourceFields.append(("etag", .string(entityTag))) }
+        if let modificationTime = version.modificationTime { sourceFields.append(("mtime", .string(modificationTime))) }
+        let section: JSONValue = .object([
+            ("format", .int(1)),
+            ("source", .object(sourceFields)),
+            ("virtual_chunk_bytes", .uint(ContiguousLocator.virtualChunkBytes)),
+            ("unexpressed", .array(unexpressed.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })),
+            ("segments", .array(segments.map { .array([.uint($0.offset), HDF5File.inline($0.bytes)]) })),
+        ])
+        json = JSONValue.object([("version", .int(1)), ("refs", .object(references)), ("nwbpeek", section)]).serialized()
+        self.unexpressed = unexpressed
+        self.segments = segments
+    }
+}
