@@ -15,14 +15,21 @@ public struct IndexSidecar: Sendable {
 
     /// Reads the `nwbpeek` section of a reference set's JSON text.
     public init(json: Data) throws {
-        let document: Any
+        let section: [String: Any]
         do {
-            document = try JSONSerialization.jsonObject(with: json)
+            if let text = Self.leadingSection(of: json) {
+                section = try JSONSerialization.jsonObject(with: text) as? [String: Any] ?? [:]
+            } else {
+                let document = try JSONSerialization.jsonObject(with: json)
+                guard let found = (document as? [String: Any])?["nwbpeek"] as? [String: Any] else {
+                    throw IndexSidecarError.malformed(reason: "no `nwbpeek` section (a reference set not written by nwbpeek index)")
+                }
+                section = found
+            }
+        } catch let error as IndexSidecarError {
+            throw error
         } catch {
             throw IndexSidecarError.malformed(reason: "not JSON: \(error.localizedDescription)")
-        }
-        guard let root = document as? [String: Any], let section = root["nwbpeek"] as? [String: Any] else {
-            throw IndexSidecarError.malformed(reason: "no `nwbpeek` section (a reference set not written by nwbpeek index)")
         }
         guard let format = section["format"] as? Int, format == 1 else {
             throw IndexSidecarError.malformed(reason: "index format \(section["format"] ?? "missing"), expected 1")
@@ -47,6 +54,40 @@ public struct IndexSidecar: Sendable {
             }
             return MetadataSegment(offset: offset, bytes: Bytes([UInt8](data)))
         }
+    }
+
+    /// The text of the `nwbpeek` section when it is the document's first member, as `nwbpeek
+    /// index` writes it: found by matching brackets, so that opening does not parse the chunk
+    /// references (megabytes for a large file). Nil for any other layout.
+    static func leadingSection(of json: Data) -> Data? {
+        let opening = Array(#"{"nwbpeek":{"#.utf8)
+        guard json.count > opening.count, json.prefix(opening.count).elementsEqual(opening) else { return nil }
+        let start = json.startIndex + opening.count - 1
+        var depth = 0
+        var inString = false
+        var escaped = false
+        for index in start..<json.endIndex {
+            let byte = json[index]
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return json[start...index] }
+            default: break
+            }
+        }
+        return nil
     }
 
     /// Reads the index sidecar at `path`.

@@ -105,7 +105,8 @@ public struct KerchunkExport: Sendable {
             ("unexpressed", .array(unexpressed.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })),
             ("segments", .array(segments.map { .array([.uint($0.offset), HDF5File.inline($0.bytes)]) })),
         ])
-        json = JSONValue.object([("version", .int(1)), ("refs", .object(references)), ("nwbpeek", section)]).serialized()
+        // The section first: opening from the index reads it without parsing the references.
+        json = JSONValue.object([("nwbpeek", section), ("version", .int(1)), ("refs", .object(references))]).serialized()
         self.unexpressed = unexpressed
         self.segments = segments
     }

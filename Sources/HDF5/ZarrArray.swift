@@ -33,13 +33,21 @@ extension HDF5File {
         let (storedBytes, overflow) = elementCount.multipliedReportingOverflow(by: UInt64(datatype.size))
         guard !overflow else { throw Inexpressible("a size that overflows") }
 
-        switch try ZarrElements.of(datatype, structure: "datatype", offset: dataset.address).get() {
+        // Integers that do not fill their bytes are written inline, converted.
+        var narrowInteger: FixedPointType?
+        if case .fixedPoint(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) { narrowInteger = integer }
+        if case .bitfield(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) { narrowInteger = integer }
+        let elements =
+            narrowInteger == nil
+            ? try ZarrElements.of(datatype, structure: "datatype", offset: dataset.address).get()
+            : .stored(dtype: try DtypeDescription(datatype, structure: "datatype", offset: dataset.address).json, innerShape: [])
+        switch elements {
         case .text:
             return try await inlineText(dataset, dimensions: dimensions, storedBytes: storedBytes, inlineLimit: inlineLimit)
         case .stored(let dtype, let innerShape):
             let elementSize = Int(datatype.size)
             let fill = try ZarrArrayMetadata.fillValue(
-                try fillValue(of: dataset, elementSize: elementSize), datatype: datatype, context: context)
+                try fillValue(of: dataset, elementSize: elementSize), datatype: datatype, dtype: dtype, context: context)
             let innerKey = innerShape.map { _ in UInt64(0) }
             func metadata(chunks: [UInt64], filters: [JSONValue] = []) -> ZarrArrayMetadata {
                 ZarrArrayMetadata(
@@ -52,8 +60,20 @@ extension HDF5File {
                     throw Inexpressible("\(reason), and its \(storedBytes) bytes pass the inline limit of \(inlineLimit)")
                 }
                 let slice = try await read(dataset)
-                let chunks = elementCount == 0 ? [] : [(ZarrArrayMetadata.chunkKey(dimensions.map { _ in 0 } + innerKey), Self.inline(slice.bytes))]
+                var bytes = slice.bytes
+                if let integer = narrowInteger {
+                    bytes = Bytes(try integerBytes(try await values(of: slice), size: elementSize, byteOrder: integer.byteOrder))
+                } else if case .string(let string) = datatype.kind, string.padding != .nullPad {
+                    bytes = Bytes(nullPadded(slice.bytes, string: string, size: elementSize))
+                }
+                let chunks = elementCount == 0 ? [] : [(ZarrArrayMetadata.chunkKey(dimensions.map { _ in 0 } + innerKey), Self.inline(bytes))]
                 return ZarrArray(metadata: metadata(chunks: dimensions), chunks: chunks)
+            }
+            if narrowInteger != nil {
+                return try await inline(because: "integers narrower than their storage (libhdf5 converts them)")
+            }
+            if case .string(let string) = datatype.kind, string.padding != .nullPad {
+                return try await inline(because: "strings \(string.padding) (libhdf5 converts them to NUL-padded)")
             }
             switch layout.storage {
             case .compact:
@@ -154,6 +174,18 @@ extension HDF5File {
             }
         }
         return chunks
+    }
+
+    /// Fixed-length strings as libhdf5 converts them for NumPy: NUL-padded.
+    private func nullPadded(_ elements: Bytes, string: StringType, size: Int) -> [UInt8] {
+        let stored = elements.array
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(stored.count)
+        for start in stride(from: 0, to: stored.count, by: max(size, 1)) {
+            let characters = string.characters(Array(stored[start..<min(start + size, stored.count)]))
+            bytes += characters + [UInt8](repeating: 0, count: size - characters.count)
+        }
+        return bytes
     }
 
     /// A kerchunk reference to bytes of the file.

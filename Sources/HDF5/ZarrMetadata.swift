@@ -45,14 +45,27 @@ enum ZarrElements {
                 case .failure(let reason):
                     return .failure(Inexpressible("compound member \(member.name): \(reason.reason)"))
                 case .success(let inner):
-                    let shape: [JSONValue] = inner.innerShape.isEmpty ? [] : [.array(inner.innerShape.map(JSONValue.uint))]
-                    members.append(.array([.string(field.name), inner.dtype] + shape))
+                    if case .array = inner.dtype {
+                        return .failure(Inexpressible("compound member \(member.name) of a compound type (zarr-python 3 reads no nested structured type)"))
+                    }
+                    if case .string(let string) = member.datatype.kind, string.padding != .nullPad {
+                        return .failure(Inexpressible("compound member \(member.name) of strings \(string.padding) (libhdf5 converts them)"))
+                    }
+                    guard inner.innerShape.isEmpty else {
+                        return .failure(Inexpressible("compound member \(member.name) of an array type (zarr-python 3 reads no structured type with subarrays)"))
+                    }
+                    members.append(.array([.string(field.name), inner.dtype]))
                 }
             }
             guard packedOffset == UInt64(datatype.size) else {
                 return .failure(Inexpressible("compound with trailing padding (Zarr v2 types are packed)"))
             }
             return .success((.array(members), []))
+        case (.fixedPoint(let integer), .numpy), (.bitfield(let integer), .numpy):
+            if integer.isNarrow(size: datatype.size) {
+                return .failure(Inexpressible("integers narrower than their storage inside another type"))
+            }
+            return .success((description.json, []))
         case (_, .numpy(let type)):
             if type == "|b1", datatype.size != 1 {
                 return .failure(Inexpressible("a \(datatype.size)-byte boolean"))
@@ -119,6 +132,11 @@ struct ZarrArrayMetadata {
             case 1:
                 codecs.append(.object([("id", .string("zlib")), ("level", .uint(UInt64(min(data.first ?? 6, 9))))]))
             case 2:
+                // numcodecs shuffles whole elements only; HDF5 leaves a remainder in place, which
+                // only a shuffle of the elements themselves (the first filter) never has.
+                guard codecs.isEmpty else {
+                    return .failure(Inexpressible("shuffle after another filter (numcodecs shuffles whole elements only)"))
+                }
                 codecs.append(.object([("id", .string("shuffle")), ("elementsize", .uint(UInt64(data.first ?? UInt32(elementSize))))]))
             case 3:
                 codecs.append(.object([("id", .string("fletcher32"))]))
@@ -141,35 +159,50 @@ struct ZarrArrayMetadata {
         return .success(codecs)
     }
 
-    /// The `fill_value` for elements whose fill is `fill` (one stored element): a number or
-    /// boolean for numeric types (non-finite floats as `"NaN"`, `"Infinity"`, `"-Infinity"`),
-    /// base64 of the bytes for strings, opaque and structured types. For an HDF5 array type
-    /// the fill of its first base element stands for all (Zarr's fill is per scalar).
-    static func fillValue(_ fill: [UInt8], datatype: Datatype, context: FormatContext) throws -> JSONValue {
+    /// The `fill_value` for elements of Zarr type `dtype` whose fill is `fill` (one stored
+    /// element of `datatype`): a number or boolean for numeric types (non-finite floats as
+    /// `"NaN"`, `"Infinity"`, `"-Infinity"`), `[real, imaginary]` for complex numbers, base64
+    /// of the bytes for strings, opaque and structured types. For an HDF5 array type the fill
+    /// of its first base element stands for all (Zarr's fill is per scalar).
+    static func fillValue(_ fill: [UInt8], datatype: Datatype, dtype: JSONValue, context: FormatContext) throws -> JSONValue {
+        guard case .string(let type) = dtype, let kind = type.dropFirst().first else {
+            return .string(Data(fill).base64EncodedString())
+        }
         var datatype = datatype
         var fill = fill
         while true {
-            switch datatype.kind {
-            case .array(let array):
+            if case .array(let array) = datatype.kind {
                 datatype = array.base
                 fill = Array(fill.prefix(Int(array.base.size)))
-                continue
-            case .enumeration(let enumeration):
+            } else if case .enumeration(let enumeration) = datatype.kind {
                 datatype = enumeration.base
-                continue
-            case .fixedPoint, .floatingPoint, .bitfield, .complex:
-                let values = try ValueDecoder(view: FileView(fileSize: 0), context: context).decode(
-                    Bytes(fill), datatype: datatype, count: 1, structure: "fill value", offset: 0)
-                guard let value = values.first else { return .null }
-                if case .complex(let real, let imaginary) = value {
-                    return .array([real.json(path: { _ in nil }), imaginary.json(path: { _ in nil })])
-                }
-                return value.json(path: { _ in nil })
-            case .variableLength, .reference:
-                return .null
-            default:
-                return .string(Data(fill).base64EncodedString())
+            } else {
+                break
             }
+        }
+        switch kind {
+        case "i", "u", "f", "b", "c":
+            let values = try ValueDecoder(view: FileView(fileSize: 0), context: context).decode(
+                Bytes(fill), datatype: datatype, count: 1, structure: "fill value", offset: 0)
+            switch values.first {
+            case .complex(let real, let imaginary)?:
+                return .array([real.json(path: { _ in nil }), imaginary.json(path: { _ in nil })])
+            case .compound(let parts)? where parts.count == 2:
+                // h5py's complex numbers: a compound of two floats, `r` and `i`.
+                return .array(parts.map { $0.value.json(path: { _ in nil }) })
+            case let value?:
+                return value.json(path: { _ in nil })
+            case nil:
+                return .null
+            }
+        case "M", "m":
+            // NumPy datetimes and timedeltas (opaque types tagged `NUMPY:`): 64-bit integers.
+            let ordered = type.first == ">" ? fill.reversed() : fill
+            return .int(Int64(bitPattern: ordered.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }))
+        case "O":
+            return .null
+        default:
+            return .string(Data(fill).base64EncodedString())
         }
     }
 }
@@ -187,6 +220,32 @@ func variableLengthUTF8(_ strings: [String]) -> [UInt8] {
         let utf8 = Array(string.utf8)
         append(utf8.count)
         bytes += utf8
+    }
+    return bytes
+}
+
+extension FixedPointType {
+    /// True when the integer does not fill its `size` bytes (n-bit data, a bit offset): its
+    /// stored bytes are then not the value libhdf5 converts them to (shifted, sign-extended).
+    func isNarrow(size: UInt32) -> Bool {
+        bitOffset != 0 || UInt32(bitPrecision) != size * 8
+    }
+}
+
+/// Integers as `size`-byte two's complement words in `byteOrder`: what libhdf5 converts n-bit
+/// integers to, and NumPy reads.
+func integerBytes(_ values: [Value], size: Int, byteOrder: ByteOrder) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(values.count * size)
+    for value in values {
+        let word: UInt64
+        switch value {
+        case .signed(let number): word = UInt64(bitPattern: number)
+        case .unsigned(let number): word = number
+        default: throw Inexpressible("a value \(value) where an integer was expected")
+        }
+        let little = (0..<size).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) }
+        bytes += byteOrder == .bigEndian ? little.reversed() : little
     }
     return bytes
 }
