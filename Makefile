@@ -52,7 +52,7 @@ build-release: setup
 
 test: build
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/Index
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)

@@ -68,6 +68,9 @@ public struct KerchunkExport: Sendable {
             case .group:
                 references.append((prefix + ".zgroup", .string(#"{"zarr_format":2}"#)))
             case .dataset:
+                // Every chunk index is kept, so that `ls` (storage sizes) and reads from the index
+                // need no metadata from the file, whether or not Zarr can hold the dataset.
+                _ = try? await file.storageSize(of: object)
                 let array: ZarrArray
                 do {
                     array = try await file.zarrArray(of: object, url: url, inlineLimit: options.inlineLimit)
@@ -75,6 +78,7 @@ public struct KerchunkExport: Sendable {
                     throw error
                 } catch let reason as Inexpressible {
                     unexpressed.append(Unexpressed(path: entry.path, reason: reason.reason))
+                    await file.keepHeapData(of: object, inlineLimit: options.inlineLimit)
                     continue
                 } catch {
                     unexpressed.append(Unexpressed(path: entry.path, reason: "\(error)"))
@@ -109,5 +113,17 @@ public struct KerchunkExport: Sendable {
         json = JSONValue.object([("nwbpeek", section), ("version", .int(1)), ("refs", .object(references))]).serialized()
         self.unexpressed = unexpressed
         self.segments = segments
+    }
+}
+
+extension HDF5File {
+    /// Decodes the values of a small dataset Zarr cannot hold, so that the global heap
+    /// collections its variable-length values live in are among the index's segments (a read
+    /// through the index then fetches its chunks alone). Failures are for the reader to meet.
+    fileprivate func keepHeapData(of dataset: HDF5Object, inlineLimit: Int) async {
+        guard let datatype = dataset.datatype, let count = try? dataset.dataspace?.elementCount(),
+            count.multipliedReportingOverflow(by: UInt64(datatype.size)).partialValue <= UInt64(inlineLimit)
+        else { return }
+        _ = try? await values(of: try await read(dataset))
     }
 }
