@@ -62,32 +62,35 @@ public struct IndexSidecar: Sendable {
     static func leadingSection(of json: Data) -> Data? {
         let opening = Array(#"{"nwbpeek":{"#.utf8)
         guard json.count > opening.count, json.prefix(opening.count).elementsEqual(opening) else { return nil }
-        let start = json.startIndex + opening.count - 1
-        var depth = 0
-        var inString = false
-        var escaped = false
-        for index in start..<json.endIndex {
-            let byte = json[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+        let end: Int? = json.withUnsafeBytes { buffer in
+            var depth = 0
+            var inString = false
+            var escaped = false
+            for index in (opening.count - 1)..<buffer.count {
+                let byte = buffer[index]
+                if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                    }
+                    continue
                 }
-                continue
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { return index }
+                default: break
+                }
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                if depth == 0 { return json[start...index] }
-            default: break
-            }
+            return nil
         }
-        return nil
+        guard let end else { return nil }
+        return json[(json.startIndex + opening.count - 1)...(json.startIndex + end)]
     }
 
     /// Reads the index sidecar at `path`.

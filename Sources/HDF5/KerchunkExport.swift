@@ -56,6 +56,10 @@ public struct KerchunkExport: Sendable {
         let file = try await HDF5File(source: source, readAhead: options.readAhead, prefetched: [])
         let entries = try await file.walk(from: "/", recursive: true)
         let paths = try await file.pathIndex()
+        try await file.decodeChunkIndexes(of: entries.compactMap { entry in
+            guard case .object(let object) = entry.target, object.kind == .dataset else { return nil }
+            return object
+        })
         var references: [(String, JSONValue)] = []
         var unexpressed: [Unexpressed] = []
         for entry in entries {
@@ -68,9 +72,6 @@ public struct KerchunkExport: Sendable {
             case .group:
                 references.append((prefix + ".zgroup", .string(#"{"zarr_format":2}"#)))
             case .dataset:
-                // Every chunk index is kept, so that `ls` (storage sizes) and reads from the index
-                // need no metadata from the file, whether or not Zarr can hold the dataset.
-                _ = try? await file.storageSize(of: object)
                 let array: ZarrArray
                 do {
                     array = try await file.zarrArray(of: object, url: url, inlineLimit: options.inlineLimit)
@@ -117,6 +118,33 @@ public struct KerchunkExport: Sendable {
 }
 
 extension HDF5File {
+    /// Decodes the chunk index of every chunked dataset among `datasets` together, one batch of
+    /// reads per level of the deepest index, so that `ls` (storage sizes) and reads from the
+    /// index need no metadata from the file, whether or not Zarr can hold the dataset. A chunk
+    /// index that fails to decode is left for the dataset's own export to report.
+    fileprivate func decodeChunkIndexes(of datasets: [HDF5Object]) async throws {
+        let context = self.context
+        let decoders = datasets.compactMap { dataset -> (@Sendable (FileView) throws -> Bool)? in
+            guard let layout = dataset.layout, case .chunked = layout.storage, let dataspace = dataset.dataspace else {
+                return nil
+            }
+            let filtered = !dataset.filters.isEmpty
+            return { view in
+                do {
+                    _ = try ChunkIndexReader.records(
+                        view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+                    return true
+                } catch let needed as BytesNeeded {
+                    // The store fetches it and runs this again.
+                    throw needed
+                } catch {
+                    return false
+                }
+            }
+        }
+        _ = try await store.decodeAll(decoders)
+    }
+
     /// Decodes the values of a small dataset Zarr cannot hold, so that the global heap
     /// collections its variable-length values live in are among the index's segments (a read
     /// through the index then fetches its chunks alone). Failures are for the reader to meet.
