@@ -44,6 +44,18 @@ extension HDF5File {
         switch elements {
         case .text:
             return try await inlineText(dataset, dimensions: dimensions, storedBytes: storedBytes, inlineLimit: inlineLimit)
+        case .packed(let dtype, let members):
+            guard storedBytes <= UInt64(inlineLimit) else {
+                throw Inexpressible(
+                    "a compound with padding (written inline, packed) of \(storedBytes) bytes, past the inline limit of \(inlineLimit)")
+            }
+            let elementSize = Int(datatype.size)
+            let fill = try packedElements(Bytes(try fillValue(of: dataset, elementSize: elementSize)), elementSize: elementSize, members: members)
+            let packed = try packedElements(try await read(dataset).bytes, elementSize: elementSize, members: members)
+            let metadata = ZarrArrayMetadata(
+                shape: dimensions, chunks: dimensions.map { max($0, 1) }, dtype: dtype,
+                fillValue: .string(Data(fill).base64EncodedString()), filters: [])
+            return ZarrArray(metadata: metadata, chunks: Self.singleChunk(Bytes(packed), rank: dimensions.count, count: elementCount))
         case .stored(let dtype, let innerShape):
             let elementSize = Int(datatype.size)
             let fill = try ZarrArrayMetadata.fillValue(
@@ -66,8 +78,9 @@ extension HDF5File {
                 } else if case .string(let string) = datatype.kind, string.padding != .nullPad {
                     bytes = Bytes(nullPadded(slice.bytes, string: string, size: elementSize))
                 }
-                let chunks = elementCount == 0 ? [] : [(ZarrArrayMetadata.chunkKey(dimensions.map { _ in 0 } + innerKey), Self.inline(bytes))]
-                return ZarrArray(metadata: metadata(chunks: dimensions), chunks: chunks)
+                return ZarrArray(
+                    metadata: metadata(chunks: dimensions),
+                    chunks: Self.singleChunk(bytes, rank: dimensions.count + innerShape.count, count: elementCount))
             }
             if narrowInteger != nil {
                 return try await inline(because: "integers narrower than their storage (libhdf5 converts them)")
@@ -143,8 +156,9 @@ extension HDF5File {
         let metadata = ZarrArrayMetadata(
             shape: dimensions, chunks: dimensions.map { max($0, 1) }, dtype: .string("|O"), fillValue: .null,
             filters: [.object([("id", .string("vlen-utf8"))])])
-        let chunks = strings.isEmpty ? [] : [(ZarrArrayMetadata.chunkKey(dimensions.map { _ in 0 }), Self.inline(Bytes(encoded)))]
-        return ZarrArray(metadata: metadata, chunks: chunks, holdsReferences: holdsReferences)
+        return ZarrArray(
+            metadata: metadata, chunks: Self.singleChunk(Bytes(encoded), rank: dimensions.count, count: UInt64(strings.count)),
+            holdsReferences: holdsReferences)
     }
 
     /// The references of contiguous data's virtual chunks (whole rows, `chunkShape`). Zarr
@@ -186,6 +200,12 @@ extension HDF5File {
             bytes += characters + [UInt8](repeating: 0, count: size - characters.count)
         }
         return bytes
+    }
+
+    /// The one inline chunk of an array of `count` elements and `rank` dimensions (none when
+    /// the array is empty).
+    static func singleChunk(_ bytes: Bytes, rank: Int, count: UInt64) -> [(key: String, reference: JSONValue)] {
+        count == 0 ? [] : [(ZarrArrayMetadata.chunkKey([UInt64](repeating: 0, count: rank)), inline(bytes))]
     }
 
     /// A kerchunk reference to bytes of the file.

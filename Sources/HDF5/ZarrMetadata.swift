@@ -10,14 +10,46 @@ enum ZarrElements {
     /// Strings in an object array with the `vlen-utf8` codec: variable-length strings, and
     /// object references written as the referenced object's path.
     case text
+    /// A compound with padding or members out of order, as the packed structured type `dtype`:
+    /// the elements are rewritten, each member's bytes (at `offset`, `size` long) end to end.
+    case packed(dtype: JSONValue, members: [(offset: Int, size: Int)])
 
     /// The Zarr view of `datatype`, or why Zarr v2 (as zarr-python 3 reads it) cannot hold it.
     static func of(_ datatype: Datatype, structure: String, offset: UInt64) throws -> Result<ZarrElements, Inexpressible> {
         let description = try DtypeDescription(datatype, structure: structure, offset: offset)
-        switch description {
-        case .variableLengthString, .objectReference: return .success(.text)
-        default: return stored(datatype, description: description).map { .stored(dtype: $0.dtype, innerShape: $0.innerShape) }
+        switch (datatype.kind, description) {
+        case (_, .variableLengthString), (_, .objectReference):
+            return .success(.text)
+        case (.compound(let compound), .compound(let fields)) where !compound.isPacked(size: datatype.size):
+            return structured(compound, fields: fields).map { dtype in
+                .packed(dtype: dtype, members: compound.members.map { (Int($0.byteOffset), Int($0.datatype.size)) })
+            }
+        default:
+            return stored(datatype, description: description).map { .stored(dtype: $0.dtype, innerShape: $0.innerShape) }
         }
+    }
+
+    /// A compound's structured type: its members in order, each of a type Zarr reads as stored.
+    private static func structured(_ compound: CompoundType, fields: [DtypeDescription.Field]) -> Result<JSONValue, Inexpressible> {
+        var members: [JSONValue] = []
+        for (member, field) in zip(compound.members, fields) {
+            switch stored(member.datatype, description: field.dtype) {
+            case .failure(let reason):
+                return .failure(Inexpressible("compound member \(member.name): \(reason.reason)"))
+            case .success(let inner):
+                if case .array = inner.dtype {
+                    return .failure(Inexpressible("compound member \(member.name) of a compound type (zarr-python 3 reads no nested structured type)"))
+                }
+                if case .string(let string) = member.datatype.kind, string.padding != .nullPad {
+                    return .failure(Inexpressible("compound member \(member.name) of strings \(string.padding) (libhdf5 converts them)"))
+                }
+                guard inner.innerShape.isEmpty else {
+                    return .failure(Inexpressible("compound member \(member.name) of an array type (zarr-python 3 reads no structured type with subarrays)"))
+                }
+                members.append(.array([.string(field.name), inner.dtype]))
+            }
+        }
+        return .success(.array(members))
     }
 
     /// A type whose elements Zarr reads from the bytes as stored.
@@ -33,34 +65,10 @@ enum ZarrElements {
                 (inner.dtype, array.dimensions.map(UInt64.init) + inner.innerShape)
             }
         case (.compound(let compound), .compound(let fields)):
-            // Zarr v2's structured types are packed: members in order, no padding.
-            var packedOffset: UInt64 = 0
-            var members: [JSONValue] = []
-            for (member, field) in zip(compound.members, fields) {
-                guard UInt64(member.byteOffset) == packedOffset else {
-                    return .failure(Inexpressible("compound with padding or reordered members (Zarr v2 types are packed)"))
-                }
-                packedOffset += UInt64(member.datatype.size)
-                switch stored(member.datatype, description: field.dtype) {
-                case .failure(let reason):
-                    return .failure(Inexpressible("compound member \(member.name): \(reason.reason)"))
-                case .success(let inner):
-                    if case .array = inner.dtype {
-                        return .failure(Inexpressible("compound member \(member.name) of a compound type (zarr-python 3 reads no nested structured type)"))
-                    }
-                    if case .string(let string) = member.datatype.kind, string.padding != .nullPad {
-                        return .failure(Inexpressible("compound member \(member.name) of strings \(string.padding) (libhdf5 converts them)"))
-                    }
-                    guard inner.innerShape.isEmpty else {
-                        return .failure(Inexpressible("compound member \(member.name) of an array type (zarr-python 3 reads no structured type with subarrays)"))
-                    }
-                    members.append(.array([.string(field.name), inner.dtype]))
-                }
+            guard compound.isPacked(size: datatype.size) else {
+                return .failure(Inexpressible("a compound with padding inside another type (Zarr v2 types are packed)"))
             }
-            guard packedOffset == UInt64(datatype.size) else {
-                return .failure(Inexpressible("compound with trailing padding (Zarr v2 types are packed)"))
-            }
-            return .success((.array(members), []))
+            return structured(compound, fields: fields).map { ($0, []) }
         case (.fixedPoint(let integer), .numpy), (.bitfield(let integer), .numpy):
             if integer.isNarrow(size: datatype.size) {
                 return .failure(Inexpressible("integers narrower than their storage inside another type"))
@@ -246,6 +254,33 @@ func integerBytes(_ values: [Value], size: Int, byteOrder: ByteOrder) throws -> 
         }
         let little = (0..<size).map { UInt8(truncatingIfNeeded: word >> (8 * UInt64($0))) }
         bytes += byteOrder == .bigEndian ? little.reversed() : little
+    }
+    return bytes
+}
+
+extension CompoundType {
+    /// True when the members lie end to end in order, filling `size` bytes (as NumPy packs a
+    /// structured type given as a list of fields).
+    func isPacked(size: UInt32) -> Bool {
+        var offset: UInt64 = 0
+        for member in members {
+            guard UInt64(member.byteOffset) == offset else { return false }
+            offset += UInt64(member.datatype.size)
+        }
+        return offset == UInt64(size)
+    }
+}
+
+/// Elements of `elementSize` bytes with each member's bytes moved end to end, in member order.
+func packedElements(_ elements: Bytes, elementSize: Int, members: [(offset: Int, size: Int)]) throws -> [UInt8] {
+    let stored = elements.array
+    guard elementSize > 0, members.allSatisfy({ $0.offset >= 0 && $0.offset + $0.size <= elementSize }) else {
+        throw Inexpressible("compound members outside their element")
+    }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(stored.count / elementSize * members.reduce(0) { $0 + $1.size })
+    for start in stride(from: 0, to: stored.count - elementSize + 1, by: elementSize) {
+        for member in members { bytes += stored[(start + member.offset)..<(start + member.offset + member.size)] }
     }
     return bytes
 }

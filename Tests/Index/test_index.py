@@ -37,6 +37,9 @@ WHOLE_READ_ELEMENTS = 100_000
 WHOLE_READ_CHUNKS = 500
 SLICE_ROWS = 5
 
+# nwbpeek index's default --inline-limit.
+INLINE_LIMIT = 4 << 20
+
 # Kinds of datasets Zarr v2 cannot hold, each with the reason; `kind_of` classifies h5py's view.
 KNOWN_INEXPRESSIBLE = {
     "null dataspace": "h5py's Empty has no shape; every Zarr array has one",
@@ -44,7 +47,8 @@ KNOWN_INEXPRESSIBLE = {
     "vlen sequence": "numcodecs' vlen-array exists, but zarr-python 3 reads no vlen-array data",
     "compound with vlen or reference members": "Zarr v2 structured types hold fixed-size members only "
                                                  "(object members need json2, which zarr-python 3 does not read)",
-    "compound with padding": "Zarr v2 structured types are packed; h5py keeps the file's member offsets",
+    "large compound with padding": "Zarr v2 structured types are packed: such a compound is written inline, "
+                                   "repacked, up to the inline limit only",
     "compound with nested members": "zarr-python 3 reads no structured type with compound or array members",
     "virtual dataset": "its data lives in other datasets; nwbpeek does not read virtual datasets yet",
     "blosc2": "Blosc2 (filter 32026) has neither a numcodecs codec nor an nwbpeek decoder",
@@ -69,8 +73,8 @@ def kind_of(dataset):
         if any(dtype.fields[name][0].names is not None or dtype.fields[name][0].subdtype is not None
                for name in dtype.names):
             return "compound with nested members"
-        if not _packed(dtype):
-            return "compound with padding"
+        if not _packed(dtype) and dataset.size * dtype.itemsize > INLINE_LIMIT:
+            return "large compound with padding"
         return None
     base = dtype.subdtype[0] if dtype.subdtype is not None else dtype
     if h5py.check_vlen_dtype(base) is not None and h5py.check_string_dtype(base) is None:
