@@ -1,5 +1,4 @@
 import ArgumentParser
-import ByteSources
 import Foundation
 import HDF5
 
@@ -29,7 +28,7 @@ struct Index: AsyncParsableCommand {
     func run() async throws {
         do {
             let export = try await KerchunkExport(
-                source: try MappedFileSource(path: source), url: source, options: KerchunkExport.Options(inlineLimit: inlineLimit, readAhead: readAhead))
+                source: try SourceOptions.byteSource(source), url: source, options: KerchunkExport.Options(inlineLimit: inlineLimit, readAhead: readAhead))
             guard FileManager.default.createFile(atPath: output, contents: Data(export.json.utf8)) else {
                 throw CatFailure(message: "cannot write \(output)")
             }

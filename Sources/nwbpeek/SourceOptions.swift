@@ -33,10 +33,15 @@ struct SourceOptions: ParsableArguments {
     /// `argument` is the command's positional argument as parsed (see `commandArgument`).
     func open(commandArgument argument: String?) async throws -> HDF5File {
         guard let index else {
-            return try await HDF5File(path: source ?? "")
+            return try await HDF5File(source: try Self.byteSource(source ?? ""))
         }
         let sidecar = try IndexSidecar(path: index)
-        let path = argument == nil ? sidecar.sourceURL : (source ?? sidecar.sourceURL)
-        return try await HDF5File(index: sidecar, source: try MappedFileSource(path: path))
+        let name = argument == nil ? sidecar.sourceURL : (source ?? sidecar.sourceURL)
+        return try await HDF5File(index: sidecar, source: try Self.byteSource(name))
+    }
+
+    /// The bytes of a source as a person names it (a local path), for every command.
+    static func byteSource(_ name: String) throws -> any ByteSource {
+        try MappedFileSource(path: name)
     }
 }
