@@ -67,6 +67,7 @@ $(BENCH_FILE): Benchmarks/generate_neuropixels.py
 bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py

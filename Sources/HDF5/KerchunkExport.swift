@@ -56,10 +56,12 @@ public struct KerchunkExport: Sendable {
         let file = try await HDF5File(source: source, readAhead: options.readAhead, prefetched: [])
         let entries = try await file.walk(from: "/", recursive: true)
         let paths = try await file.pathIndex()
-        try await file.decodeChunkIndexes(of: entries.compactMap { entry in
+        let datasets = entries.compactMap { entry -> HDF5Object? in
             guard case .object(let object) = entry.target, object.kind == .dataset else { return nil }
             return object
-        })
+        }
+        try await file.decodeChunkIndexes(of: datasets)
+        let exported = try await file.zarrArrays(of: datasets, url: url, inlineLimit: options.inlineLimit)
         var references: [(String, JSONValue)] = []
         var unexpressed: [Unexpressed] = []
         for entry in entries {
@@ -72,17 +74,10 @@ public struct KerchunkExport: Sendable {
             case .group:
                 references.append((prefix + ".zgroup", .string(#"{"zarr_format":2}"#)))
             case .dataset:
-                let array: ZarrArray
-                do {
-                    array = try await file.zarrArray(of: object, url: url, inlineLimit: options.inlineLimit)
-                } catch let error as ByteSourceError {
-                    throw error
-                } catch let reason as Inexpressible {
-                    unexpressed.append(Unexpressed(path: entry.path, reason: reason.reason))
-                    await file.keepHeapData(of: object, inlineLimit: options.inlineLimit)
-                    continue
-                } catch {
-                    unexpressed.append(Unexpressed(path: entry.path, reason: "\(error)"))
+                guard case .success(let array)? = exported[object.address] else {
+                    if case .failure(let reason)? = exported[object.address] {
+                        unexpressed.append(Unexpressed(path: entry.path, reason: reason.reason))
+                    }
                     continue
                 }
                 references.append((prefix + ".zarray", .string(array.metadata.json.serialized())))
@@ -118,6 +113,34 @@ public struct KerchunkExport: Sendable {
 }
 
 extension HDF5File {
+    /// Each dataset's Zarr array (by object address), or why it has none. Datasets are
+    /// exported `concurrently` at a time, so that the reads of one (inline data, heaps) overlap
+    /// those of the others: over a remote source, the rounds of one dataset, not their sum.
+    fileprivate func zarrArrays(of datasets: [HDF5Object], url: String, inlineLimit: Int, concurrently: Int = 32)
+        async throws -> [UInt64: Result<ZarrArray, Inexpressible>]
+    {
+        try await withThrowingTaskGroup(of: (UInt64, Result<ZarrArray, Inexpressible>).self) { group in
+            var results: [UInt64: Result<ZarrArray, Inexpressible>] = [:]
+            for (index, dataset) in datasets.enumerated() {
+                if index >= concurrently, let (address, result) = try await group.next() { results[address] = result }
+                group.addTask {
+                    do {
+                        return (dataset.address, .success(try await self.zarrArray(of: dataset, url: url, inlineLimit: inlineLimit)))
+                    } catch let error as ByteSourceError {
+                        throw error
+                    } catch let reason as Inexpressible {
+                        await self.keepHeapData(of: dataset, inlineLimit: inlineLimit)
+                        return (dataset.address, .failure(reason))
+                    } catch {
+                        return (dataset.address, .failure(Inexpressible("\(error)")))
+                    }
+                }
+            }
+            for try await (address, result) in group { results[address] = result }
+            return results
+        }
+    }
+
     /// Decodes the chunk index of every chunked dataset among `datasets` together, one batch of
     /// reads per level of the deepest index, so that `ls` (storage sizes) and reads from the
     /// index need no metadata from the file, whether or not Zarr can hold the dataset. A chunk
