@@ -22,7 +22,8 @@ public struct IndexSidecar: Sendable {
             } else {
                 let document = try JSONSerialization.jsonObject(with: json)
                 guard let found = (document as? [String: Any])?["nwbpeek"] as? [String: Any] else {
-                    throw IndexSidecarError.malformed(reason: "no `nwbpeek` section (a reference set not written by nwbpeek index)")
+                    throw IndexSidecarError.malformed(
+                        reason: "no `nwbpeek` section (a reference set not written by nwbpeek index)")
                 }
                 section = found
             }
@@ -50,7 +51,8 @@ public struct IndexSidecar: Sendable {
                 text.hasPrefix("base64:"), let data = Data(base64Encoded: String(text.dropFirst("base64:".count))),
                 offset.addingReportingOverflow(UInt64(data.count)).partialValue <= size
             else {
-                throw IndexSidecarError.malformed(reason: "a metadata segment is not [offset, \"base64:...\"] inside the source")
+                throw IndexSidecarError.malformed(
+                    reason: "a metadata segment is not [offset, \"base64:...\"] inside the source")
             }
             return MetadataSegment(offset: offset, bytes: Bytes([UInt8](data)))
         }
@@ -115,7 +117,8 @@ public enum IndexSidecarError: Error, Sendable, Equatable, CustomStringConvertib
         case .cannotRead(let path): return "cannot read the index \(path)"
         case .malformed(let reason): return "not a usable nwbpeek index: \(reason)"
         case .sourceChanged(let url, let indexed, let found):
-            return "\(url) changed since it was indexed (indexed: \(indexed); now: \(found)); rebuild the index with `nwbpeek index`"
+            return
+                "\(url) changed since it was indexed (indexed: \(indexed); now: \(found)); rebuild the index with `nwbpeek index`"
         }
     }
 }

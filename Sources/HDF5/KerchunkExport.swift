@@ -88,8 +88,12 @@ public struct KerchunkExport: Sendable {
             let referencing = object.attributes.filter { $0.values.contains(where: \.containsReference) }.map(\.name)
             if holdsReferences || !referencing.isEmpty {
                 attributes.append(
-                    ("_nwbpeek_references",
-                        .object([("attributes", .array(referencing.map(JSONValue.string))), ("data", .bool(holdsReferences))])))
+                    (
+                        "_nwbpeek_references",
+                        .object([
+                            ("attributes", .array(referencing.map(JSONValue.string))), ("data", .bool(holdsReferences)),
+                        ])
+                    ))
             }
             references.append((prefix + ".zattrs", .string(JSONValue.object(attributes).serialized())))
         }
@@ -102,11 +106,15 @@ public struct KerchunkExport: Sendable {
             ("format", .int(1)),
             ("source", .object(sourceFields)),
             ("virtual_chunk_bytes", .uint(ContiguousLocator.virtualChunkBytes)),
-            ("unexpressed", .array(unexpressed.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })),
+            (
+                "unexpressed",
+                .array(unexpressed.map { .object([("path", .string($0.path)), ("reason", .string($0.reason))]) })
+            ),
             ("segments", .array(segments.map { .array([.uint($0.offset), HDF5File.inline($0.bytes)]) })),
         ])
         // The section first: opening from the index reads it without parsing the references.
-        json = JSONValue.object([("nwbpeek", section), ("version", .int(1)), ("refs", .object(references))]).serialized()
+        json = JSONValue.object([("nwbpeek", section), ("version", .int(1)), ("refs", .object(references))])
+            .serialized()
         self.unexpressed = unexpressed
         self.segments = segments
     }
@@ -125,7 +133,10 @@ extension HDF5File {
                 if index >= concurrently, let (address, result) = try await group.next() { results[address] = result }
                 group.addTask {
                     do {
-                        return (dataset.address, .success(try await self.zarrArray(of: dataset, url: url, inlineLimit: inlineLimit)))
+                        return (
+                            dataset.address,
+                            .success(try await self.zarrArray(of: dataset, url: url, inlineLimit: inlineLimit))
+                        )
                     } catch let error as ByteSourceError {
                         throw error
                     } catch let reason as Inexpressible {

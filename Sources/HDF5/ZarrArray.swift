@@ -27,7 +27,9 @@ extension HDF5File {
         guard let datatype = dataset.datatype, let dataspace = dataset.dataspace, let layout = dataset.layout else {
             throw Inexpressible("a dataset without a datatype, dataspace or layout")
         }
-        guard dataspace.kind != .null else { throw Inexpressible("a null dataspace (h5py's Empty): Zarr arrays have a shape") }
+        guard dataspace.kind != .null else {
+            throw Inexpressible("a null dataspace (h5py's Empty): Zarr arrays have a shape")
+        }
         let dimensions = dataspace.kind == .scalar ? [] : dataspace.dimensions
         let elementCount = try dataspace.elementCount()
         let (storedBytes, overflow) = elementCount.multipliedReportingOverflow(by: UInt64(datatype.size))
@@ -35,31 +37,43 @@ extension HDF5File {
 
         // Integers that do not fill their bytes are written inline, converted.
         var narrowInteger: FixedPointType?
-        if case .fixedPoint(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) { narrowInteger = integer }
-        if case .bitfield(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) { narrowInteger = integer }
+        if case .fixedPoint(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) {
+            narrowInteger = integer
+        }
+        if case .bitfield(let integer) = datatype.kind, integer.isNarrow(size: datatype.size) {
+            narrowInteger = integer
+        }
         let elements =
             narrowInteger == nil
             ? try ZarrElements.of(datatype, structure: "datatype", offset: dataset.address).get()
-            : .stored(dtype: try DtypeDescription(datatype, structure: "datatype", offset: dataset.address).json, innerShape: [])
+            : .stored(
+                dtype: try DtypeDescription(datatype, structure: "datatype", offset: dataset.address).json,
+                innerShape: [])
         switch elements {
         case .text:
-            return try await inlineText(dataset, dimensions: dimensions, storedBytes: storedBytes, inlineLimit: inlineLimit)
+            return try await inlineText(
+                dataset, dimensions: dimensions, storedBytes: storedBytes, inlineLimit: inlineLimit)
         case .packed(let dtype, let members):
             guard storedBytes <= UInt64(inlineLimit) else {
                 throw Inexpressible(
-                    "a compound with padding (written inline, packed) of \(storedBytes) bytes, past the inline limit of \(inlineLimit)")
+                    "a compound with padding (written inline, packed) of \(storedBytes) bytes, past the inline limit of \(inlineLimit)"
+                )
             }
             let elementSize = Int(datatype.size)
-            let fill = try packedElements(Bytes(try fillValue(of: dataset, elementSize: elementSize)), elementSize: elementSize, members: members)
+            let fill = try packedElements(
+                Bytes(try fillValue(of: dataset, elementSize: elementSize)), elementSize: elementSize, members: members)
             let packed = try packedElements(try await read(dataset).bytes, elementSize: elementSize, members: members)
             let metadata = ZarrArrayMetadata(
                 shape: dimensions, chunks: dimensions.map { max($0, 1) }, dtype: dtype,
                 fillValue: .string(Data(fill).base64EncodedString()), filters: [])
-            return ZarrArray(metadata: metadata, chunks: Self.singleChunk(Bytes(packed), rank: dimensions.count, count: elementCount))
+            return ZarrArray(
+                metadata: metadata, chunks: Self.singleChunk(Bytes(packed), rank: dimensions.count, count: elementCount)
+            )
         case .stored(let dtype, let innerShape):
             let elementSize = Int(datatype.size)
             let fill = try ZarrArrayMetadata.fillValue(
-                try fillValue(of: dataset, elementSize: elementSize), datatype: datatype, dtype: dtype, context: context)
+                try fillValue(of: dataset, elementSize: elementSize), datatype: datatype, dtype: dtype, context: context
+            )
             let innerKey = innerShape.map { _ in UInt64(0) }
             func metadata(chunks: [UInt64], filters: [JSONValue] = []) -> ZarrArrayMetadata {
                 ZarrArrayMetadata(
@@ -69,12 +83,14 @@ extension HDF5File {
             /// The whole dataset decoded, as one inline chunk.
             func inline(because reason: String) async throws -> ZarrArray {
                 guard storedBytes <= UInt64(inlineLimit) else {
-                    throw Inexpressible("\(reason), and its \(storedBytes) bytes pass the inline limit of \(inlineLimit)")
+                    throw Inexpressible(
+                        "\(reason), and its \(storedBytes) bytes pass the inline limit of \(inlineLimit)")
                 }
                 let slice = try await read(dataset)
                 var bytes = slice.bytes
                 if let integer = narrowInteger {
-                    bytes = Bytes(try integerBytes(try await values(of: slice), size: elementSize, byteOrder: integer.byteOrder))
+                    bytes = Bytes(
+                        try integerBytes(try await values(of: slice), size: elementSize, byteOrder: integer.byteOrder))
                 } else if case .string(let string) = datatype.kind, string.padding != .nullPad {
                     bytes = Bytes(nullPadded(slice.bytes, string: string, size: elementSize))
                 }
@@ -97,9 +113,12 @@ extension HDF5File {
                     return try await inline(because: "data in external files")
                 }
                 let chunkShape = ContiguousLocator.virtualChunkShape(shape: dimensions, elementSize: elementSize)
-                guard let address, elementCount > 0 else { return ZarrArray(metadata: metadata(chunks: chunkShape), chunks: []) }
+                guard let address, elementCount > 0 else {
+                    return ZarrArray(metadata: metadata(chunks: chunkShape), chunks: [])
+                }
                 let chunks = try await virtualChunks(
-                    address: address, size: size, dimensions: dimensions, chunkShape: chunkShape, elementSize: elementSize,
+                    address: address, size: size, dimensions: dimensions, chunkShape: chunkShape,
+                    elementSize: elementSize,
                     url: url)
                 return ZarrArray(
                     metadata: metadata(chunks: chunkShape),
@@ -111,18 +130,25 @@ extension HDF5File {
                 case .success(let found): codecs = found
                 }
                 let records = try await chunkRecords(of: dataset, layout: layout, dataspace: dataspace)
-                if !dataset.filters.isEmpty, chunked.doNotFilterPartialEdgeChunks || records.contains(where: { $0.filterMask != 0 }) {
+                if !dataset.filters.isEmpty,
+                    chunked.doNotFilterPartialEdgeChunks || records.contains(where: { $0.filterMask != 0 })
+                {
                     return try await inline(because: "chunks that skipped filters (Zarr applies one pipeline to all)")
                 }
-                let counts = zip(dimensions, chunked.chunkShape).map { extent, chunk in extent == 0 ? 0 : (extent - 1) / chunk + 1 }
+                let counts = zip(dimensions, chunked.chunkShape).map { extent, chunk in
+                    extent == 0 ? 0 : (extent - 1) / chunk + 1
+                }
                 var chunks: [(key: String, reference: JSONValue)] = []
                 for record in records where record.offsets.count == chunked.chunkShape.count {
                     let coordinates = zip(record.offsets, chunked.chunkShape).map { $0 / max($1, 1) }
                     // Chunks left outside a dataset that shrank are not part of it.
                     guard zip(coordinates, counts).allSatisfy({ $0 < $1 }) else { continue }
                     chunks.append(
-                        (ZarrArrayMetadata.chunkKey(coordinates + innerKey),
-                            Self.reference(url: url, range: ByteRange(offset: record.address, length: UInt64(record.size)))))
+                        (
+                            ZarrArrayMetadata.chunkKey(coordinates + innerKey),
+                            Self.reference(
+                                url: url, range: ByteRange(offset: record.address, length: UInt64(record.size)))
+                        ))
                 }
                 return ZarrArray(metadata: metadata(chunks: chunked.chunkShape, filters: codecs), chunks: chunks)
             case .virtual:
@@ -137,7 +163,9 @@ extension HDF5File {
         async throws -> ZarrArray
     {
         guard storedBytes <= UInt64(inlineLimit) else {
-            throw Inexpressible("strings or references (written inline) of \(storedBytes) stored bytes, past the inline limit of \(inlineLimit)")
+            throw Inexpressible(
+                "strings or references (written inline) of \(storedBytes) stored bytes, past the inline limit of \(inlineLimit)"
+            )
         }
         let values = try await values(of: try await read(dataset))
         let holdsReferences = values.contains(where: \.containsReference)
@@ -157,7 +185,8 @@ extension HDF5File {
             shape: dimensions, chunks: dimensions.map { max($0, 1) }, dtype: .string("|O"), fillValue: .null,
             filters: [.object([("id", .string("vlen-utf8"))])])
         return ZarrArray(
-            metadata: metadata, chunks: Self.singleChunk(Bytes(encoded), rank: dimensions.count, count: UInt64(strings.count)),
+            metadata: metadata,
+            chunks: Self.singleChunk(Bytes(encoded), rank: dimensions.count, count: UInt64(strings.count)),
             holdsReferences: holdsReferences)
     }
 
@@ -180,10 +209,18 @@ extension HDF5File {
             }
             let coordinates = [index] + dimensions.dropFirst().map { _ in UInt64(0) }
             if chunkBytes <= source.size - address - start {
-                chunks.append((coordinates, Self.reference(url: url, range: ByteRange(offset: address + start, length: chunkBytes))))
+                chunks.append(
+                    (
+                        coordinates,
+                        Self.reference(url: url, range: ByteRange(offset: address + start, length: chunkBytes))
+                    ))
             } else {
-                let stored = try await source.read([ByteRange(offset: address + start, length: min(size - start, source.size - address - start))])
-                let padded = (stored.first?.array ?? []) + [UInt8](repeating: 0, count: Int(chunkBytes) - (stored.first?.count ?? 0))
+                let stored = try await source.read([
+                    ByteRange(offset: address + start, length: min(size - start, source.size - address - start))
+                ])
+                let padded =
+                    (stored.first?.array ?? [])
+                    + [UInt8](repeating: 0, count: Int(chunkBytes) - (stored.first?.count ?? 0))
                 chunks.append((coordinates, Self.inline(Bytes(padded))))
             }
         }

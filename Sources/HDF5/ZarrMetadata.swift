@@ -15,7 +15,9 @@ enum ZarrElements {
     case packed(dtype: JSONValue, members: [(offset: Int, size: Int)])
 
     /// The Zarr view of `datatype`, or why Zarr v2 (as zarr-python 3 reads it) cannot hold it.
-    static func of(_ datatype: Datatype, structure: String, offset: UInt64) throws -> Result<ZarrElements, Inexpressible> {
+    static func of(_ datatype: Datatype, structure: String, offset: UInt64) throws -> Result<
+        ZarrElements, Inexpressible
+    > {
         let description = try DtypeDescription(datatype, structure: structure, offset: offset)
         switch (datatype.kind, description) {
         case (_, .variableLengthString), (_, .objectReference):
@@ -25,12 +27,16 @@ enum ZarrElements {
                 .packed(dtype: dtype, members: compound.members.map { (Int($0.byteOffset), Int($0.datatype.size)) })
             }
         default:
-            return stored(datatype, description: description).map { .stored(dtype: $0.dtype, innerShape: $0.innerShape) }
+            return stored(datatype, description: description).map {
+                .stored(dtype: $0.dtype, innerShape: $0.innerShape)
+            }
         }
     }
 
     /// A compound's structured type: its members in order, each of a type Zarr reads as stored.
-    private static func structured(_ compound: CompoundType, fields: [DtypeDescription.Field]) -> Result<JSONValue, Inexpressible> {
+    private static func structured(_ compound: CompoundType, fields: [DtypeDescription.Field]) -> Result<
+        JSONValue, Inexpressible
+    > {
         var members: [JSONValue] = []
         for (member, field) in zip(compound.members, fields) {
             switch stored(member.datatype, description: field.dtype) {
@@ -38,13 +44,21 @@ enum ZarrElements {
                 return .failure(Inexpressible("compound member \(member.name): \(reason.reason)"))
             case .success(let inner):
                 if case .array = inner.dtype {
-                    return .failure(Inexpressible("compound member \(member.name) of a compound type (zarr-python 3 reads no nested structured type)"))
+                    return .failure(
+                        Inexpressible(
+                            "compound member \(member.name) of a compound type (zarr-python 3 reads no nested structured type)"
+                        ))
                 }
                 if case .string(let string) = member.datatype.kind, string.padding != .nullPad {
-                    return .failure(Inexpressible("compound member \(member.name) of strings \(string.padding) (libhdf5 converts them)"))
+                    return .failure(
+                        Inexpressible(
+                            "compound member \(member.name) of strings \(string.padding) (libhdf5 converts them)"))
                 }
                 guard inner.innerShape.isEmpty else {
-                    return .failure(Inexpressible("compound member \(member.name) of an array type (zarr-python 3 reads no structured type with subarrays)"))
+                    return .failure(
+                        Inexpressible(
+                            "compound member \(member.name) of an array type (zarr-python 3 reads no structured type with subarrays)"
+                        ))
                 }
                 members.append(.array([.string(field.name), inner.dtype]))
             }
@@ -132,7 +146,9 @@ struct ZarrArrayMetadata {
     /// Zstandard filters store their library's frames as they are. The LZ4 filter frames its
     /// blocks differently from numcodecs' `lz4`; szip, n-bit, scale-offset, LZF and bitshuffle
     /// have no numcodecs codec.
-    static func codecs(of filters: [FilterPipelineMessage.Filter], elementSize: Int) -> Result<[JSONValue], Inexpressible> {
+    static func codecs(of filters: [FilterPipelineMessage.Filter], elementSize: Int) -> Result<
+        [JSONValue], Inexpressible
+    > {
         var codecs: [JSONValue] = []
         for filter in filters {
             let data = filter.clientData
@@ -143,9 +159,13 @@ struct ZarrArrayMetadata {
                 // numcodecs shuffles whole elements only; HDF5 leaves a remainder in place, which
                 // only a shuffle of the elements themselves (the first filter) never has.
                 guard codecs.isEmpty else {
-                    return .failure(Inexpressible("shuffle after another filter (numcodecs shuffles whole elements only)"))
+                    return .failure(
+                        Inexpressible("shuffle after another filter (numcodecs shuffles whole elements only)"))
                 }
-                codecs.append(.object([("id", .string("shuffle")), ("elementsize", .uint(UInt64(data.first ?? UInt32(elementSize))))]))
+                codecs.append(
+                    .object([
+                        ("id", .string("shuffle")), ("elementsize", .uint(UInt64(data.first ?? UInt32(elementSize)))),
+                    ]))
             case 3:
                 codecs.append(.object([("id", .string("fletcher32"))]))
             case 32001:
@@ -172,7 +192,9 @@ struct ZarrArrayMetadata {
     /// `"NaN"`, `"Infinity"`, `"-Infinity"`), `[real, imaginary]` for complex numbers, base64
     /// of the bytes for strings, opaque and structured types. For an HDF5 array type the fill
     /// of its first base element stands for all (Zarr's fill is per scalar).
-    static func fillValue(_ fill: [UInt8], datatype: Datatype, dtype: JSONValue, context: FormatContext) throws -> JSONValue {
+    static func fillValue(_ fill: [UInt8], datatype: Datatype, dtype: JSONValue, context: FormatContext) throws
+        -> JSONValue
+    {
         guard case .string(let type) = dtype, let kind = type.dropFirst().first else {
             return .string(Data(fill).base64EncodedString())
         }
@@ -206,7 +228,11 @@ struct ZarrArrayMetadata {
         case "M", "m":
             // NumPy datetimes and timedeltas (opaque types tagged `NUMPY:`): 64-bit integers.
             let ordered = type.first == ">" ? fill.reversed() : fill
-            return .int(Int64(bitPattern: ordered.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }))
+            return .int(
+                Int64(
+                    bitPattern: ordered.prefix(8).enumerated().reduce(UInt64(0)) {
+                        $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+                    }))
         case "O":
             return .null
         default:

@@ -22,13 +22,16 @@ struct Index: AsyncParsableCommand {
     @Option(name: .long, help: "The most bytes of a dataset written into the index when it cannot be referenced.")
     var inlineLimit: Int = KerchunkExport.Options().inlineLimit
 
-    @Option(name: .long, help: "The least read around each metadata range (kept in the index): fewer rounds, a larger index.")
+    @Option(
+        name: .long,
+        help: "The least read around each metadata range (kept in the index): fewer rounds, a larger index.")
     var readAhead: UInt64 = KerchunkExport.Options().readAhead
 
     func run() async throws {
         do {
             let export = try await KerchunkExport(
-                source: try SourceOptions.byteSource(source), url: source, options: KerchunkExport.Options(inlineLimit: inlineLimit, readAhead: readAhead))
+                source: try SourceOptions.byteSource(source), url: source,
+                options: KerchunkExport.Options(inlineLimit: inlineLimit, readAhead: readAhead))
             guard FileManager.default.createFile(atPath: output, contents: Data(export.json.utf8)) else {
                 throw CatFailure(message: "cannot write \(output)")
             }

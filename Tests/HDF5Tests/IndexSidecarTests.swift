@@ -9,12 +9,16 @@ import Testing
 /// Opening from an index sidecar: the metadata comes from the index, only chunk data from the
 /// file, and a file that changed since is refused.
 @Suite struct IndexSidecarTests {
-    static let files = ["sample.nwb", "sample_latest.nwb", "layouts_latest.h5", "types_earliest.h5", "groups_latest.h5"]
+    static let files = [
+        "sample.nwb", "sample_latest.nwb", "layouts_latest.h5", "types_earliest.h5", "groups_latest.h5",
+    ]
 
     static func index(of name: String) async throws -> (sidecar: IndexSidecar, bytes: [UInt8]) {
         let path = "TestData/fixtures/" + name
         let export = try await KerchunkExport(source: try MappedFileSource(path: path), url: path)
-        return (try IndexSidecar(json: Data(export.json.utf8)), [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        return (
+            try IndexSidecar(json: Data(export.json.utf8)), [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        )
     }
 
     @Test(arguments: files)
