@@ -118,8 +118,7 @@ extension HDF5File {
                 }
                 let chunks = try await virtualChunks(
                     address: address, size: size, dimensions: dimensions, chunkShape: chunkShape,
-                    elementSize: elementSize,
-                    url: url)
+                    elementSize: elementSize, url: url, inlineLimit: inlineLimit)
                 return ZarrArray(
                     metadata: metadata(chunks: chunkShape),
                     chunks: chunks.map { (ZarrArrayMetadata.chunkKey($0.coordinates + innerKey), $0.reference) })
@@ -136,7 +135,7 @@ extension HDF5File {
                     return try await inline(because: "chunks that skipped filters (Zarr applies one pipeline to all)")
                 }
                 let counts = zip(dimensions, chunked.chunkShape).map { extent, chunk in
-                    extent == 0 ? 0 : (extent - 1) / chunk + 1
+                    extent == 0 ? 0 : (extent - 1) / max(chunk, 1) + 1
                 }
                 var chunks: [(key: String, reference: JSONValue)] = []
                 for record in records where record.offsets.count == chunked.chunkShape.count {
@@ -196,9 +195,14 @@ extension HDF5File {
     /// discards: they fall outside the array), or, when the file ends first, written inline
     /// padded with zeros.
     private func virtualChunks(
-        address: UInt64, size: UInt64, dimensions: [UInt64], chunkShape: [UInt64], elementSize: Int, url: String
+        address: UInt64, size: UInt64, dimensions: [UInt64], chunkShape: [UInt64], elementSize: Int, url: String,
+        inlineLimit: Int
     ) async throws -> [(coordinates: [UInt64], reference: JSONValue)] {
-        let chunkBytes = chunkShape.reduce(UInt64(elementSize)) { $0.multipliedReportingOverflow(by: $1).partialValue }
+        guard
+            let chunkByteCount = try ArrayLayout(shape: dimensions, chunkShape: chunkShape, elementSize: elementSize)
+                .chunkByteCount
+        else { throw Inexpressible("virtual chunks whose size overflows") }
+        let chunkBytes = UInt64(chunkByteCount)
         guard let first = dimensions.first, let rows = chunkShape.first, rows > 0, chunkBytes > 0 else { return [] }
         let count = (first - 1) / rows + 1
         var chunks: [(coordinates: [UInt64], reference: JSONValue)] = []
@@ -215,6 +219,11 @@ extension HDF5File {
                         Self.reference(url: url, range: ByteRange(offset: address + start, length: chunkBytes))
                     ))
             } else {
+                guard chunkBytes <= UInt64(inlineLimit) else {
+                    throw Inexpressible(
+                        "contiguous data ending a file, whose last virtual chunk of \(chunkBytes) bytes passes the inline limit"
+                    )
+                }
                 let stored = try await source.read([
                     ByteRange(offset: address + start, length: min(size - start, source.size - address - start))
                 ])
