@@ -53,7 +53,7 @@ build-release: setup
 
 test: build replay-fuzz
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/NWB Tests/Malformed Tests/Remote
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/NWB Tests/Index Tests/Malformed Tests/Remote
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)
@@ -69,6 +69,7 @@ bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/remote_vs_peers.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py

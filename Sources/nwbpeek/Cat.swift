@@ -31,7 +31,7 @@ struct Cat: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: "The dataset's path (or, with --time, the TimeSeries').")
-    var dataset: String
+    var dataset: String?
 
     @Option(name: .long, help: "The elements to read, NumPy style.")
     var slice: String = ""
@@ -46,6 +46,7 @@ struct Cat: AsyncParsableCommand {
     var output: String?
 
     func validate() throws {
+        guard source.commandArgument(dataset) != nil else { throw ValidationError("Missing expected argument '<dataset>'") }
         do {
             _ = try Selection.parse(slice)
         } catch {
@@ -57,7 +58,7 @@ struct Cat: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await source.reporting { file in try await cat(file) }
+        try await source.reporting(commandArgument: dataset) { file in try await cat(file) }
     }
 
     private func cat(_ file: HDF5File) async throws {
@@ -84,16 +85,19 @@ struct Cat: AsyncParsableCommand {
         try write(parts)
     }
 
+    /// The dataset's path as given (see `SourceOptions.commandArgument`).
+    private var datasetPath: String { source.commandArgument(dataset) ?? "/" }
+
     /// The dataset to read, its path and the selection: `--slice` as given, or with `--time`
     /// the time series' samples in that time range, then `--slice` within each sample.
     private func target(in file: HDF5File) async throws -> (HDF5Object, String, Selection) {
         let selection = try Selection.parse(slice)
         guard let time, let range = TimeRange(time) else {
-            let (object, path) = try await file.resolve(dataset)
+            let (object, path) = try await file.resolve(datasetPath)
             return (object, path, selection)
         }
         let nwb = try await NWBFile(file)
-        let series = try await nwb.timeSeries(at: dataset)
+        let series = try await nwb.timeSeries(at: datasetPath)
         let samples = try await series.sampleRange(for: range.seconds)
         let rows = Selection.Dimension.slice(
             start: Int64(samples.lowerBound), stop: Int64(samples.upperBound), step: nil)

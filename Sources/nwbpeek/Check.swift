@@ -14,7 +14,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        let problems = try await source.reporting { file in try await check(file) }
+        let problems = try await source.reporting(commandArgument: nil) { file in try await check(file) }
         if problems > 0 { throw ExitCode(1) }
     }
 

@@ -12,32 +12,36 @@ struct CommandFailure: Error, CustomStringConvertible {
 }
 
 extension SourceOptions {
-    /// Opens the source and runs `body` on it, naming the source in any error it throws; a path
-    /// that leads nowhere is reported with the closest existing paths. With `--stats`, prints
-    /// what reading cost to standard error, failed or not.
-    func reporting<T>(_ body: (HDF5File) async throws -> T) async throws -> T {
+    /// Opens the source (see `open(commandArgument:)`) and runs `body` on it, naming the source
+    /// in any error it throws; a path that leads nowhere is reported with the closest existing
+    /// paths. With `--stats`, prints what reading cost to standard error, failed or not.
+    func reporting<T>(commandArgument: String?, _ body: (HDF5File) async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
         var file: HDF5File?
         do {
-            let opened = try await open()
+            let opened = try await open(commandArgument: commandArgument)
             file = opened
             let result = try await body(opened)
-            printStatistics(of: opened.source, elapsed: clock.now - start)
+            remote.printStatistics(of: opened.source, elapsed: clock.now - start)
             return result
         } catch HDF5Error.notFound(let path) {
             let paths = await (try? file?.pathIndex().values).map(Array.init) ?? []
-            printStatistics(of: file?.source, elapsed: clock.now - start)
+            remote.printStatistics(of: file?.source, elapsed: clock.now - start)
             throw CommandFailure(
-                source: source,
+                source: name,
                 underlying: NWBError.notFound(path: path, suggestions: PathSuggestions.closest(to: path, among: paths)))
         } catch {
-            printStatistics(of: file?.source, elapsed: clock.now - start)
-            throw CommandFailure(source: source, underlying: error)
+            remote.printStatistics(of: file?.source, elapsed: clock.now - start)
+            throw CommandFailure(source: name, underlying: error)
         }
     }
+}
 
-    private func printStatistics(of byteSource: (any ByteSource)?, elapsed: Duration) {
+extension RemoteOptions {
+    /// With `--stats`, one line on standard error: wall time, and for a remote source its requests,
+    /// bytes, round trips, cache hits and retries.
+    func printStatistics(of byteSource: (any ByteSource)?, elapsed: Duration) {
         guard stats else { return }
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         let fraction = String(milliseconds % 1000)

@@ -20,7 +20,7 @@ struct Info: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
-        try await source.reporting { file in
+        try await source.reporting(commandArgument: nil) { file in
             let nwb = try await NWBFile(file)
             let summary = try await ProgressLine.run("reading the file's structure") { _ in
                 try await FileSummary(nwb)

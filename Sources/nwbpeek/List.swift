@@ -31,11 +31,11 @@ struct List: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: "The group or dataset to list.")
-    var path: String = "/"
+    @Argument(help: "The group or dataset to list (default /).")
+    var path: String?
 
     func run() async throws {
-        try await source.reporting { file in try await list(file) }
+        try await source.reporting(commandArgument: path) { file in try await list(file) }
     }
 
     func validate() throws {
@@ -43,7 +43,7 @@ struct List: AsyncParsableCommand {
     }
 
     private func list(_ file: HDF5File) async throws {
-        let walked = try await file.walk(from: path, recursive: recursive || (depth ?? 0) > 1)
+        let walked = try await file.walk(from: source.commandArgument(path) ?? "/", recursive: recursive || (depth ?? 0) > 1)
         let entries = filtered(walked)
         if json {
             let paths = try await file.referencedPaths(in: entries)

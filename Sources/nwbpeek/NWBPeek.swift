@@ -6,5 +6,5 @@ struct NWBPeek: AsyncParsableCommand {
         commandName: "nwbpeek",
         abstract: "Read HDF5 and NWB files without libhdf5.",
         discussion: "Shell completion: nwbpeek --generate-completion-script bash (or zsh, fish).",
-        subcommands: [List.self, Cat.self, Info.self, Table.self, Check.self])
+        subcommands: [List.self, Cat.self, Info.self, Table.self, Index.self, Check.self])
 }

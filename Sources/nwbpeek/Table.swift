@@ -26,7 +26,7 @@ struct Table: AsyncParsableCommand {
     @OptionGroup var source: SourceOptions
 
     @Argument(help: "The table's path, such as /units or /intervals/trials.")
-    var table: String
+    var table: String?
 
     @Option(help: "Columns to print, comma-separated (default: all, in the table's order).")
     var columns: String?
@@ -38,15 +38,16 @@ struct Table: AsyncParsableCommand {
     var format: Format = .text
 
     func validate() throws {
+        guard source.commandArgument(table) != nil else { throw ValidationError("Missing expected argument '<table>'") }
         if let rows, RowRange(rows) == nil {
             throw ValidationError("--rows takes start:stop with integers, such as 0:20 or -10:; got \(rows)")
         }
     }
 
     func run() async throws {
-        try await source.reporting { file in
+        try await source.reporting(commandArgument: table) { file in
             let nwb = try await NWBFile(file)
-            let table = try await nwb.table(at: self.table)
+            let table = try await nwb.table(at: source.commandArgument(self.table) ?? "/")
             let names = columns.map { $0.split(separator: ",").map { String($0).trimmingCharacters() } } ?? table.columnNames
             for name in names { _ = try table.column(name) }
             var range = 0..<table.rowCount
