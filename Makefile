@@ -78,7 +78,7 @@ fixtures: setup
 # libFuzzer's; a toolset file names the lld beside the Swift compiler.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := .build-fuzz
-FUZZ_TARGETS := FuzzFile FuzzMessages FuzzCodecs
+FUZZ_TARGETS := FuzzFile FuzzMessages FuzzCodecs FuzzRemote
 FUZZ_FLAGS := -c release --scratch-path $(FUZZ_BUILD) --toolset $(FUZZ_BUILD)/toolset.json \
 	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 

@@ -76,6 +76,7 @@ let package = Package(
         .executableTarget(name: "FuzzFile", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "FuzzMessages", dependencies: ["FuzzTargets"]),
         .executableTarget(name: "FuzzCodecs", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzRemote", dependencies: ["FuzzTargets"]),
 
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["range_server.py"]),

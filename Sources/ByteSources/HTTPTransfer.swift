@@ -206,12 +206,13 @@ final class CurlTransfer: @unchecked Sendable {
 }
 
 /// A Content-Range header: `bytes FIRST-LAST/TOTAL` (RFC 9110, 14.4), TOTAL possibly `*`.
-struct ContentRange: Equatable {
-    var first: UInt64
-    var last: UInt64
-    var total: UInt64?
+public struct ContentRange: Equatable, Sendable {
+    public var first: UInt64
+    public var last: UInt64
+    public var total: UInt64?
 
-    init?(parsing header: String) {
+    /// Parses a header's value; nil unless it is a satisfied byte range.
+    public init?(parsing header: String) {
         let value = header.trimmingWhitespace()
         guard value.lowercased().hasPrefix("bytes ") else { return nil }
         let spec = value.dropFirst("bytes ".count)
@@ -232,7 +233,7 @@ struct ContentRange: Equatable {
     }
 
     /// The size in an unsatisfied range's header, `bytes */TOTAL` (sent with a 416).
-    static func unsatisfiedTotal(_ header: String) -> UInt64? {
+    public static func unsatisfiedTotal(_ header: String) -> UInt64? {
         let value = header.trimmingWhitespace()
         guard value.lowercased().hasPrefix("bytes */") else { return nil }
         return UInt64(value.dropFirst("bytes */".count))

@@ -82,6 +82,42 @@ public enum FuzzTargets {
         }
     }
 
+    /// The HTTP client's parsing and planning: byte 0 picks the part. 0: the input as a
+    /// Content-Range header (and as the total of an unsatisfied one). Else: the rest as ranges of
+    /// 12 bytes (8-byte offset, 4-byte length) for the range coalescer, whose plan must cover each
+    /// range exactly once, with disjoint spans in order.
+    public static func remote(_ bytes: [UInt8]) {
+        guard let selector = bytes.first else { return }
+        let body = Array(bytes.dropFirst())
+        if selector % 2 == 0 {
+            let text = String(decoding: body, as: UTF8.self)
+            if let range = ContentRange(parsing: text) {
+                precondition(range.first <= range.last && (range.total.map { range.last < $0 } ?? true))
+            }
+            _ = ContentRange.unsatisfiedTotal(text)
+            return
+        }
+        let ranges = stride(from: 0, to: body.count - 11, by: 12).map { start -> ByteRange in
+            let offset = (0..<8).reduce(UInt64(0)) { $0 | UInt64(body[start + $1]) << (8 * $1) } >> 16
+            let length = (0..<4).reduce(UInt64(0)) { $0 | UInt64(body[start + 8 + $1]) << (8 * $1) }
+            return ByteRange(offset: offset, length: length)
+        }
+        let coalescer = RangeCoalescer(mergeGap: UInt64(selector) << 8, partLength: UInt64(selector) << 12 + 1)
+        let plan = coalescer.plan(ranges)
+        for (previous, next) in zip(plan.spans, plan.spans.dropFirst()) {
+            precondition((previous.range.end ?? .max) <= next.range.offset, "spans overlap or are out of order")
+        }
+        for (range, placement) in zip(ranges, plan.placements) {
+            guard let placement else {
+                precondition(range.length == 0, "a non-empty range without a span")
+                continue
+            }
+            let span = plan.spans[placement.span].range
+            precondition(span.offset + placement.offset == range.offset, "a range placed at the wrong offset")
+            precondition(placement.offset + range.length <= span.length, "a range past its span")
+        }
+    }
+
     /// Runs `target` on each file named in `arguments` (the replay mode of a harness built
     /// without libFuzzer: `make test` replays the committed regression inputs this way).
     public static func replay(_ paths: [String], target: ([UInt8]) -> Void) throws {
