@@ -38,9 +38,12 @@ extension SourceOptions {
         let fraction = String(milliseconds % 1000)
         let wall = "wall time \(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction) s"
         let line: String
-        if let remote = byteSource as? HTTPSource {
+        switch byteSource {
+        case let remote as HTTPSource:
             line = "stats: \(wall), \(remote.statistics)"
-        } else {
+        case nil:
+            line = "stats: \(wall), the source did not open"
+        default:
             line = "stats: \(wall), local file (no requests)"
         }
         var output = Array((line + "\n").utf8)
