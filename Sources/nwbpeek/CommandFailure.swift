@@ -19,15 +19,15 @@ extension SourceOptions {
     func reporting<T>(_ body: (HDF5File) async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let start = clock.now
-        var file: HDF5File?
+        var byteSource: (any ByteSource)?
         do {
-            let opened = try await open()
-            file = opened
-            let result = try await body(opened)
-            printStatistics(of: opened.source, elapsed: clock.now - start)
+            let opened = try await openSource()
+            byteSource = opened
+            let result = try await body(try await HDF5File(source: opened))
+            printStatistics(of: opened, elapsed: clock.now - start)
             return result
         } catch {
-            printStatistics(of: file?.source, elapsed: clock.now - start)
+            printStatistics(of: byteSource, elapsed: clock.now - start)
             throw CommandFailure(source: source, underlying: error)
         }
     }

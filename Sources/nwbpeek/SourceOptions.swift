@@ -33,10 +33,6 @@ struct SourceOptions: ParsableArguments {
             return try MappedFileSource(path: source)
         }
     }
-
-    func open() async throws -> HDF5File {
-        try await HDF5File(source: openSource())
-    }
 }
 
 /// How SOURCE names the file.
