@@ -13,13 +13,14 @@ NWBPEEK_RELEASE := $(BUILD_DIR)/release/nwbpeek
 SAMPLE := TestData/fixtures/sample.nwb
 
 # Debian packages the build and the tests need: headers for the system-library targets
-# (Package.swift), pkg-config to find them, h5clear for the conformance oracle.
-APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config hdf5-tools libdeflate-dev libzstd-dev liblz4-dev libblosc-dev libaec-dev
+# (Package.swift; libssl-dev for S3 request signing), pkg-config to find them, h5clear for the
+# conformance oracle, GNU time for the malformed corpus (a child's own CPU time and peak memory).
+APT_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config hdf5-tools libdeflate-dev libzstd-dev liblz4-dev libblosc-dev libaec-dev libssl-dev time
 REQUIREMENTS := requirements.txt
 # The stamp is keyed on the requirements' content: editing requirements.txt reruns setup.
 SETUP_STAMP := .build/setup-$(shell sha256sum $(REQUIREMENTS) | cut -c1-16).stamp
 
-.PHONY: setup build build-release test run bench fixtures
+.PHONY: setup build build-release test run bench fixtures fuzz replay-fuzz
 
 setup: $(SETUP_STAMP)
 
@@ -50,9 +51,9 @@ build: setup
 build-release: setup
 	swift build --scratch-path $(BUILD_DIR) -c release
 
-test: build
+test: build replay-fuzz
 	swift test --scratch-path $(BUILD_DIR)
-	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance
+	NWBPEEK=$(NWBPEEK) $(PYTHON) -m pytest -q -rs Tests/Conformance Tests/NWB Tests/Index Tests/Malformed Tests/Remote
 
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)
@@ -67,6 +68,31 @@ $(BENCH_FILE): Benchmarks/generate_neuropixels.py
 bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/remote_vs_peers.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py
+
+# Fuzzing (Fuzz/README.md). The harnesses link with lld, which lets Swift's `main` replace
+# libFuzzer's; a toolset file names the lld beside the Swift compiler.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := .build-fuzz
+FUZZ_TARGETS := FuzzFile FuzzMessages FuzzCodecs
+FUZZ_FLAGS := -c release --scratch-path $(FUZZ_BUILD) --toolset $(FUZZ_BUILD)/toolset.json \
+	-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+
+fuzz: setup
+	@mkdir -p $(FUZZ_BUILD)
+	@printf '{"schemaVersion": "1.0", "linker": {"path": "%s"}}\n' \
+		"$$(dirname "$$(readlink -f "$$(command -v swift)")")/ld.lld" > $(FUZZ_BUILD)/toolset.json
+	for target in $(FUZZ_TARGETS); do swift build $(FUZZ_FLAGS) --product $$target; done
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+# Replays every committed fuzzing regression input through the harnesses built normally.
+replay-fuzz: build
+	@for target in $(FUZZ_TARGETS); do \
+		inputs=$$(find Fuzz/regressions/$$target -type f ! -name '.*' | sort); \
+		if [ -n "$$inputs" ]; then $(BUILD_DIR)/debug/$$target $$inputs; fi; \
+	done
+	@echo "replay-fuzz: every committed regression input replayed"

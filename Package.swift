@@ -3,9 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "nwbpeek",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "NWB", targets: ["NWB"]),
         .executable(name: "nwbpeek", targets: ["nwbpeek"]),
     ],
     dependencies: [
@@ -19,6 +20,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        // SHA-256 and HMAC-SHA256 for AWS Signature Version 4 (Debian: libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
         // Decoders for the chunk filters (Debian: libzstd-dev, liblz4-dev, libblosc-dev, libaec-dev,
         // libdeflate-dev). libaec ships no pkg-config file; its module map links it.
         .systemLibrary(
@@ -41,6 +46,9 @@ let package = Package(
         .target(name: "ByteKit"),
         // Where bytes come from: the ByteSource protocol and its implementations. Performs I/O.
         .target(name: "ByteSources", dependencies: ["ByteKit", "CCurl"]),
+        // S3 access: `s3://` locations, AWS credentials and configuration, Signature Version 4. No I/O
+        // beyond reading the AWS configuration files.
+        .target(name: "S3", dependencies: ["ByteSources", "COpenSSL"]),
         // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
@@ -51,18 +59,31 @@ let package = Package(
             dependencies: ["ByteKit", "CDeflate", "CZstd", "CLZ4", "CBlosc", "CAec"]),
         // The reader: plans fetches over a ByteSource and drives the decoders.
         .target(name: "HDF5", dependencies: ["ByteKit", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs"]),
+        // The NWB layer: sessions, time series and tables in NWB's terms, read through HDF5.
+        .target(name: "NWB", dependencies: ["HDF5", "HDF5Format", "ArrayEngine"]),
         .executableTarget(
             name: "nwbpeek",
             dependencies: [
                 "HDF5",
+                "NWB",
+                "S3",
+                "ByteSources",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+
+        // libFuzzer harnesses (`make fuzz`); built normally, each replays the inputs it is given.
+        .target(name: "FuzzTargets", dependencies: ["HDF5", "HDF5Format", "ArrayEngine", "ByteKit", "ByteSources", "Codecs"]),
+        .executableTarget(name: "FuzzFile", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzMessages", dependencies: ["FuzzTargets"]),
+        .executableTarget(name: "FuzzCodecs", dependencies: ["FuzzTargets"]),
 
         // Helpers shared by the test targets.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["range_server.py"]),
         .testTarget(name: "HDF5FormatTests", dependencies: ["HDF5Format", "ByteKit", "TestSupport"]),
         .testTarget(name: "ArrayEngineTests", dependencies: ["ArrayEngine", "ByteKit", "ByteSources", "TestSupport"]),
         .testTarget(name: "CodecsTests", dependencies: ["Codecs", "ByteKit", "CZlib", "CZstd", "TestSupport"]),
+        .testTarget(name: "S3Tests", dependencies: ["S3", "ByteSources", "TestSupport"]),
+        .testTarget(name: "NWBTests", dependencies: ["NWB", "HDF5", "HDF5Format", "ByteSources", "TestSupport"]),
         .testTarget(name: "ByteSourcesTests", dependencies: ["ByteSources", "ByteKit", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "ByteSources", "HDF5Format", "ArrayEngine", "Codecs", "TestSupport"]),
     ],

@@ -646,6 +646,83 @@ def write_nwb(path, libver):
 
 
 # ---------------------------------------------------------------------------------------------
+# ecephys_<libver>.nwb: the NWB layer's cases (Tests/NWB, Tests/NWBTests)
+# ---------------------------------------------------------------------------------------------
+
+
+def build_ecephys_nwb():
+    """An NWB file with what the NWB API reads: a series with rate, starting time, conversion,
+    offset and channel conversion; one with 12000 irregular timestamps; units with ragged
+    spike times, a ragged electrodes region and doubly ragged waveforms; trials with a ragged
+    text column; a plain DynamicTable with a 2-D column."""
+    from hdmf.backends.hdf5.h5_utils import H5DataIO
+    from hdmf.common import DynamicTable, VectorData
+    from pynwb import NWBFile, TimeSeries
+    from pynwb.ecephys import ElectricalSeries
+    from pynwb.file import Subject
+
+    seed_object_ids(SEED + 1)
+    warnings.filterwarnings("ignore", message="The linked table for DynamicTableRegion")
+    rng = np.random.default_rng(SEED + 1)
+    start = datetime(2024, 5, 6, 7, 8, 9, tzinfo=timezone.utc)
+    nwb = NWBFile(session_description="nwbpeek NWB layer fixture", identifier="nwbpeek-ecephys-0002",
+                  session_start_time=start, file_create_date=[start])
+    nwb.subject = Subject(subject_id="rat-7", species="Rattus norvegicus", sex="M", age="P120D",
+                          genotype="wild type", weight="0.35 kg")
+    device = nwb.create_device(name="array", description="an 8-channel array", manufacturer="Acme")
+    nwb.create_device(name="camera", description="behaviour camera")
+    group = nwb.create_electrode_group(name="tetrodes", description="two tetrodes", location="V1", device=device)
+    for channel in range(8):
+        nwb.add_electrode(group=group, location="V1", x=float(channel), y=0.0, z=-float(channel) / 2)
+    electrodes = nwb.create_electrode_table_region(list(range(8)), "every electrode")
+
+    samples = 3000
+    raw = (rng.normal(0, 30, size=(samples, 8))).astype("<i2")
+    nwb.add_acquisition(ElectricalSeries(
+        name="raw", data=H5DataIO(raw, compression="gzip", shuffle=True, chunks=(1000, 8)),
+        electrodes=electrodes, starting_time=2.5, rate=1000.0, conversion=2e-6, offset=0.01,
+        channel_conversion=[1.0, 1.5, 0.5, 2.0, 1.0, 1.25, 0.75, 1.0], description="raw voltage"))
+
+    count = 12000
+    intervals = rng.choice([0.001, 0.002, 0.0035], size=count)
+    timestamps = np.round(10.0 + np.cumsum(intervals), 6)
+    events = TimeSeries(name="events", data=H5DataIO((np.arange(count) % 7).astype("<u1"), compression="gzip",
+                                                      chunks=(4000,)),
+                        timestamps=H5DataIO(timestamps, compression="gzip", shuffle=True, chunks=(4000,)),
+                        unit="n.a.", description="irregularly sampled events")
+    nwb.add_acquisition(events)
+
+    nwb.add_unit_column(name="quality", description="sorting quality")
+    for unit in range(5):
+        spikes = np.sort(rng.uniform(2.5, 5.5, size=4 + unit * 3)).round(6)
+        unit_electrodes = [unit % 8, (unit + 3) % 8][: 1 + unit % 2]
+        waveforms = rng.normal(size=(len(unit_electrodes), len(spikes), 6)).round(3)
+        nwb.add_unit(spike_times=spikes, electrodes=unit_electrodes, waveforms=waveforms,
+                     quality=float(unit) / 4)
+
+    nwb.add_trial_column(name="stimuli", description="stimuli shown", index=True)
+    for trial in range(7):
+        nwb.add_trial(start_time=3.0 + trial * 0.3, stop_time=3.2 + trial * 0.3,
+                      stimuli=[f"grating{(trial * index) % 4}" for index in range(trial % 3 + 1)])
+
+    module = nwb.create_processing_module(name="analysis", description="derived measures")
+    module.add(DynamicTable(
+        name="positions", description="a plain table with a two-dimensional column",
+        columns=[VectorData(name="xy", description="position (x, y)", data=rng.random((4, 2)).round(4)),
+                 VectorData(name="label", description="label", data=["a", "b", "c", "d"])]))
+    return nwb
+
+
+def write_ecephys_nwb(path, libver):
+    from pynwb import NWBHDF5IO
+
+    nwb = build_ecephys_nwb()
+    # The cached schema would add some 170 KB: both go without.
+    with h5py.File(path, "w", libver=libver) as file, NWBHDF5IO(file=file, mode="r+") as io:
+        io.write(nwb, cache_spec=False)
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def main(arguments):
@@ -663,6 +740,8 @@ def main(arguments):
     write_paged(directory / "paged.h5")
     write_nwb(directory / "sample.nwb", "earliest")
     write_nwb(directory / "sample_latest.nwb", "latest")
+    for libver in LIBVERS:
+        write_ecephys_nwb(directory / f"ecephys_{libver}.nwb", libver)
     total = 0
     for path in sorted(directory.iterdir()):
         size = path.stat().st_size

@@ -18,8 +18,8 @@ public struct SourceStatistics: Sendable, Equatable, CustomStringConvertible {
     public init() {}
 
     public var description: String {
-        "requests \(requests), bytes fetched \(bytesFetched), round trips \(roundTrips), cache hits \(cacheHits), "
-            + "shared in-flight \(sharedInFlight), retries \(retries)"
+        "requests: \(requests), bytes: \(bytesFetched), round trips: \(roundTrips), cache hits: \(cacheHits), "
+            + "shared in-flight: \(sharedInFlight), retries: \(retries)"
     }
 }
 

@@ -6,8 +6,10 @@ import Darwin
 import ByteKit
 
 /// A local file mapped into memory: every read is a zero-copy slice of the mapping.
-public struct MappedFileSource: ResidentByteSource {
+public struct MappedFileSource: ResidentByteSource, VersionedByteSource {
     public let name: String
+    /// The file's size and modification time when it was mapped.
+    public let version: SourceVersion
     /// The whole file.
     public let contents: Bytes
     /// The mapping behind `contents` (nil for an empty file).
@@ -29,6 +31,15 @@ public struct MappedFileSource: ResidentByteSource {
             throw ByteSourceError.cannotOpen(name: path, reason: "not a regular file")
         }
         let length = Int(status.st_size)
+        #if canImport(Glibc)
+        let modified = status.st_mtim
+        #else
+        let modified = status.st_mtimespec
+        #endif
+        // Nanoseconds written with nine digits: `1764060384.012345678`.
+        version = SourceVersion(
+            size: UInt64(length),
+            modificationTime: "\(modified.tv_sec)." + String(String(modified.tv_nsec + 1_000_000_000).dropFirst()))
         if length == 0 {
             contents = Bytes([])
             region = nil

@@ -79,12 +79,8 @@ extension HDF5File {
         case .chunked(let chunked):
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
-            let context = self.context
             let filtered = !dataset.filters.isEmpty
-            let records = try await store.decode { view in
-                try ChunkIndexReader.records(
-                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
-            }
+            let map = try await chunkMap(of: dataset, chunkShape: chunked.chunkShape)
             guard let chunkByteCount = arrayLayout.chunkByteCount else {
                 throw HDF5Error.invalid(
                     structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")
@@ -94,7 +90,7 @@ extension HDF5File {
                 ? FilterPipelineDecoder(filters: dataset.filters, elementSize: elementSize, chunkByteCount: chunkByteCount)
                 : IdentityDecoder()
             return ArrayReader(
-                layout: arrayLayout, locator: try ChunkMap(records: records, chunkShape: chunked.chunkShape),
+                layout: arrayLayout, locator: map,
                 decoder: decoder, source: source)
         case .virtual:
             throw HDF5Error.unsupported(
@@ -102,7 +98,15 @@ extension HDF5File {
         }
     }
 
-    /// The external files holding a contiguous dataset's data (IV.A.2.h), as one source. Names
+    /// The chunk map of a chunked dataset, decoded on first use and kept for the file's life.
+    func chunkMap(of dataset: HDF5Object, chunkShape: [UInt64]) async throws -> ChunkMap {
+        if let map = await objects.chunkMap(at: dataset.address) { return map }
+        let map = try ChunkMap(records: try await chunkRecords(of: dataset), chunkShape: chunkShape)
+        await objects.insert(map, at: dataset.address)
+        return map
+    }
+
+        /// The external files holding a contiguous dataset's data (IV.A.2.h), as one source. Names
     /// are taken relative to the HDF5 file's directory, then to the working directory
     /// (libhdf5's default); only local files can have external storage read.
     func externalSource(_ message: HeaderMessage, of dataset: HDF5Object) async throws -> SegmentedSource {

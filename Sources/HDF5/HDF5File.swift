@@ -16,11 +16,20 @@ public final class HDF5File: Sendable {
     let store: MetadataStore
     let objects: ObjectCache
 
+    /// The metadata work this open file may still cost (see `WorkBudget`).
+    public let budget: WorkBudget
+
     /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` is
-    /// the least a fetch reads around the bytes a decoder asked for.
-    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) async throws {
+    /// the least a fetch reads around the bytes a decoder asked for. `prefetched` metadata (an
+    /// index sidecar's) is decoded from without reading the source; see `MetadataStore`.
+    /// `budget` bounds the metadata work of the file's whole life.
+    public init(
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, prefetched: [MetadataSegment]? = nil,
+        budget: WorkBudget = WorkBudget()
+    ) async throws {
         self.source = source
-        store = MetadataStore(source: source, readAhead: readAhead)
+        self.budget = budget
+        store = MetadataStore(source: source, readAhead: readAhead, prefetched: prefetched, budget: budget)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
         sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }
@@ -84,8 +93,15 @@ public final class HDF5File: Sendable {
 actor ObjectCache {
     private var byAddress: [UInt64: HDF5Object] = [:]
     private(set) var pathIndex: [UInt64: String]?
+    /// Chunk maps of the chunked datasets read so far, by object header address: a dataset's
+    /// chunk index is decoded once per open file, not once per read.
+    private var chunkMaps: [UInt64: ChunkMap] = [:]
 
     func setPathIndex(_ index: [UInt64: String]) { pathIndex = index }
+
+    func chunkMap(at address: UInt64) -> ChunkMap? { chunkMaps[address] }
+
+    func insert(_ map: ChunkMap, at address: UInt64) { chunkMaps[address] = map }
 
     func missing(_ addresses: [UInt64]) -> [UInt64] {
         var seen = Set<UInt64>()

@@ -50,14 +50,8 @@ extension HDF5File {
         case .virtual:
             return 0
         case .chunked:
-            guard let dataspace = object.dataspace else { return nil }
-            let context = self.context
-            let filtered = !object.filters.isEmpty
-            let records = try await store.decode { view in
-                try ChunkIndexReader.records(
-                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
-            }
-            return try records.reduce(UInt64(0)) { total, record in
+            guard object.dataspace != nil else { return nil }
+            return try await chunkRecords(of: object).reduce(UInt64(0)) { total, record in
                 let (sum, overflow) = total.addingReportingOverflow(UInt64(record.size))
                 guard !overflow else {
                     throw HDF5Error.invalid(
@@ -65,6 +59,19 @@ extension HDF5File {
                 }
                 return sum
             }
+        }
+    }
+
+    /// Every allocated chunk of a chunked dataset (see `ChunkIndexReader.records`).
+    public func chunkRecords(of object: HDF5Object) async throws -> [ChunkRecord] {
+        guard let layout = object.layout, let dataspace = object.dataspace else {
+            throw HDF5Error.invalid(structure: "object header", offset: object.address, reason: "not a dataset")
+        }
+        let context = self.context
+        let filtered = !object.filters.isEmpty
+        return try await store.decode { view in
+            try ChunkIndexReader.records(
+                view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
         }
     }
 }

@@ -13,15 +13,44 @@ public actor MetadataStore {
     /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
     /// that keeps asking is reading an absurd structure).
     private let maximumRounds = 256
+    /// Every range fetched from the source so far, in fetch order.
+    private var fetchedRanges: [ByteRange] = []
 
-    /// A store over `source`. A resident source (a mapped file) is visible whole at once.
-    public init(source: any ByteSource, readAhead: UInt64 = 64 * 1024) {
+    /// A store over `source`. A resident source (a mapped file) is visible whole at once,
+    /// unless `prefetched` is given: then only those bytes are, and anything else a decoder
+    /// needs is fetched (an index sidecar's metadata segments, over the file they came from).
+    /// Every structure the decoders read is charged to `budget`.
+    public init(
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, prefetched: [MetadataSegment]? = nil,
+        budget: WorkBudget = WorkBudget()
+    ) {
         self.source = source
         self.readAhead = readAhead
-        if let resident = source as? any ResidentByteSource {
+        if let prefetched {
+            view = FileView(fileSize: source.size)
+            for segment in prefetched { view.insert(segment.bytes, at: segment.offset) }
+        } else if let resident = source as? any ResidentByteSource {
             view = FileView(wholeFile: resident.contents)
         } else {
             view = FileView(fileSize: source.size)
+        }
+        view.budget = budget
+    }
+
+    /// The bytes fetched from the source so far, as sorted runs with touching or overlapping
+    /// fetches merged: everything the decoders run so far have read (and their read-ahead).
+    public func fetchedSegments() throws -> [MetadataSegment] {
+        var merged: [ByteRange] = []
+        for range in fetchedRanges.sorted(by: { $0.offset < $1.offset }) where range.length > 0 {
+            if let last = merged.last, let lastEnd = last.end, range.offset <= lastEnd {
+                let end = max(lastEnd, range.end ?? lastEnd)
+                merged[merged.count - 1] = ByteRange(offset: last.offset, length: end - last.offset)
+            } else {
+                merged.append(range)
+            }
+        }
+        return try merged.map { range in
+            MetadataSegment(offset: range.offset, bytes: try view.bytes(at: range.offset, length: range.length, structure: "metadata segment"))
         }
     }
 
@@ -59,6 +88,18 @@ public actor MetadataStore {
             return ByteRange(offset: range.offset, length: end >= range.offset ? end - range.offset : 0)
         }
         let fetched = try await source.read(widened)
+        fetchedRanges += widened
         for (range, bytes) in zip(widened, fetched) { view.insert(bytes, at: range.offset) }
+    }
+}
+
+/// Bytes of a file at an offset: a run of metadata fetched once and kept (in an index sidecar).
+public struct MetadataSegment: Sendable {
+    public let offset: UInt64
+    public let bytes: Bytes
+
+    public init(offset: UInt64, bytes: Bytes) {
+        self.offset = offset
+        self.bytes = bytes
     }
 }

@@ -20,9 +20,11 @@ extension Value {
             return .object([("real", real.json(path: path)), ("imag", imaginary.json(path: path))])
         case .objectReference(let target):
             return target.flatMap(path).map(JSONValue.string) ?? .null
-        case .regionReference(let target, _):
+        case .regionReference(let target, let selection):
             guard let target else { return .null }
-            return .object([("target", path(target).map(JSONValue.string) ?? .null)])
+            // The value decoder checked the selection when it read it.
+            let described = (try? DataspaceSelection(decoding: selection, offset: 0)).map(\.json) ?? .null
+            return .object([("target", path(target).map(JSONValue.string) ?? .null), ("selection", described)])
         case .attributeReference(let target, let name):
             guard let target else { return .null }
             return .object([("target", path(target).map(JSONValue.string) ?? .null), ("attribute", .string(name))])
@@ -142,6 +144,21 @@ extension DtypeDescription {
         case .array(let base, let shape):
             return .object([("array", base.json), ("shape", .array(shape.map { .uint(UInt64($0)) }))])
         case .variableLength(let base): return .object([("vlen", base.json)])
+        }
+    }
+}
+
+extension DataspaceSelection {
+    /// `"all"`, `"none"`, `{"points": [[coordinates]...]}` or `{"blocks": [[start, end]...]}`
+    /// (each block's first and last coordinates, as h5py's `get_select_hyper_blocklist`).
+    var json: JSONValue {
+        func coordinates(_ values: [UInt64]) -> JSONValue { .array(values.map(JSONValue.uint)) }
+        switch self {
+        case .none: return .string("none")
+        case .all: return .string("all")
+        case .points(let points): return .object([("points", .array(points.map(coordinates)))])
+        case .blocks(let blocks):
+            return .object([("blocks", .array(blocks.map { .array([coordinates($0.start), coordinates($0.end)]) }))])
         }
     }
 }

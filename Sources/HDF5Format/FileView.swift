@@ -11,6 +11,8 @@ public struct FileView: Sendable {
     public let fileSize: UInt64
     /// Non-overlapping fetched extents, sorted by offset.
     private var extents: [(offset: UInt64, bytes: Bytes)] = []
+    /// Charged with every structure read through the view, when set.
+    public var budget: WorkBudget?
 
     /// A view with nothing fetched yet.
     public init(fileSize: UInt64) {
@@ -68,6 +70,7 @@ public struct FileView: Sendable {
         else {
             throw BytesNeeded(range: range)
         }
+        try budget?.charge(length, structure: structure, offset: offset)
         return slice
     }
 

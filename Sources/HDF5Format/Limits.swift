@@ -19,4 +19,9 @@ public enum Limits {
     public static let attributeElements = 16_777_216
     /// Bytes one decoded metadata structure (a heap, a message) may occupy.
     public static let structureBytes: UInt64 = 1 << 30
+    /// Structures (decoder reads of a file region) one open file may cost in all; see `WorkBudget`.
+    /// A walk of a large NWB file with every attribute reads under a million.
+    public static let structuresPerFile: UInt64 = 100_000_000
+    /// Bytes those structures may span in all: 64 GiB, thousands of times a real file's metadata.
+    public static let structureBytesPerFile: UInt64 = 64 << 30
 }

@@ -3,6 +3,7 @@ import ArrayEngine
 import ByteKit
 import HDF5
 import HDF5Format
+import NWB
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +18,10 @@ struct Cat: AsyncParsableCommand {
             SPEC follows NumPy: `0:30000,::2`, `5`, `-100:`. Formats: npy (NumPy's .npy), json \
             (nested lists, values as in `ls --json`), csv (up to two dimensions), raw (the bytes \
             as stored). Without --format, a terminal gets a short preview and a pipe gets json.
+            With --time START:STOP (seconds; either end may be left out) on an NWB TimeSeries, \
+            given as the series' path or its data's, the samples whose times t satisfy \
+            START <= t < STOP are read, and only they; --slice then selects within each \
+            sample (`0:4` for the first four channels).
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -25,11 +30,14 @@ struct Cat: AsyncParsableCommand {
 
     @OptionGroup var source: SourceOptions
 
-    @Argument(help: "The dataset's path.")
-    var dataset: String
+    @Argument(help: "The dataset's path (or, with --time, the TimeSeries').")
+    var dataset: String?
 
     @Option(name: .long, help: "The elements to read, NumPy style.")
     var slice: String = ""
+
+    @Option(name: .long, help: "A time range in seconds, START:STOP, of an NWB TimeSeries.")
+    var time: String?
 
     @Option(name: .long, help: "Output format: npy, json, csv or raw.")
     var format: Format?
@@ -38,20 +46,26 @@ struct Cat: AsyncParsableCommand {
     var output: String?
 
     func validate() throws {
+        guard source.commandArgument(dataset) != nil else { throw ValidationError("Missing expected argument '<dataset>'") }
         do {
             _ = try Selection.parse(slice)
         } catch {
             throw ValidationError("\(error)")
         }
+        if let time, TimeRange(time) == nil {
+            throw ValidationError("--time takes START:STOP in seconds, such as 10:14, 2.5: or :1e-3; got \(time)")
+        }
     }
 
     func run() async throws {
-        try await source.reporting { file in try await cat(file) }
+        try await source.reporting(commandArgument: dataset) { file in try await cat(file) }
     }
 
     private func cat(_ file: HDF5File) async throws {
-        let (object, path) = try await file.resolve(dataset)
-        let slice = try await file.read(object, selection: try Selection.parse(self.slice))
+        let (object, path, selection) = try await target(in: file)
+        let slice = try await ProgressLine.run("reading \(path)") { progress in
+            try await SliceBlocks.read(object, selection: selection, from: file, progress: progress)
+        }
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
         let encoder = ValueEncoder(file: file, slice: slice)
         // Large outputs (raw, npy) are written from the read buffer itself, never copied.
@@ -64,11 +78,30 @@ struct Cat: AsyncParsableCommand {
         case .csv:
             parts = [Bytes(Array(try await encoder.csv().utf8))]
         case .npy:
-            parts = [Bytes(try encoder.npyHeader()), slice.bytes]
+            parts = [Bytes(try encoder.npyHeader())] + slice.blocks.map(\.bytes)
         case .raw:
-            parts = [slice.bytes]
+            parts = slice.blocks.map(\.bytes)
         }
         try write(parts)
+    }
+
+    /// The dataset's path as given (see `SourceOptions.commandArgument`).
+    private var datasetPath: String { source.commandArgument(dataset) ?? "/" }
+
+    /// The dataset to read, its path and the selection: `--slice` as given, or with `--time`
+    /// the time series' samples in that time range, then `--slice` within each sample.
+    private func target(in file: HDF5File) async throws -> (HDF5Object, String, Selection) {
+        let selection = try Selection.parse(slice)
+        guard let time, let range = TimeRange(time) else {
+            let (object, path) = try await file.resolve(datasetPath)
+            return (object, path, selection)
+        }
+        let nwb = try await NWBFile(file)
+        let series = try await nwb.timeSeries(at: datasetPath)
+        let samples = try await series.sampleRange(for: range.seconds)
+        let rows = Selection.Dimension.slice(
+            start: Int64(samples.lowerBound), stop: Int64(samples.upperBound), step: nil)
+        return (series.data.object, series.data.path, Selection([rows] + selection.dimensions))
     }
 
     private func write(_ parts: [Bytes]) throws {
@@ -103,4 +136,18 @@ struct Cat: AsyncParsableCommand {
 struct CatFailure: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+/// `START:STOP` in seconds; a missing end is unbounded.
+struct TimeRange {
+    let seconds: Range<Double>
+
+    init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let start = parts[0].isEmpty ? -Double.infinity : Double(parts[0])
+        let stop = parts[1].isEmpty ? Double.infinity : Double(parts[1])
+        guard let start, let stop, !start.isNaN, !stop.isNaN, start <= stop else { return nil }
+        seconds = start..<stop
+    }
 }

@@ -1,11 +1,16 @@
 import ArgumentParser
 import ByteSources
+import Foundation
 import HDF5
+import S3
 
-/// The file to read, shared by every subcommand.
-struct SourceOptions: ParsableArguments {
-    @Argument(help: "The HDF5/NWB file: a local path, or an http:// or https:// URL.")
-    var source: String
+/// How to reach a remote source, and whether to report what reading it cost.
+struct RemoteOptions: ParsableArguments {
+    @Option(help: "The S3 endpoint for s3:// sources (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's endpoint_url, or AWS).")
+    var endpoint: String?
+
+    @Flag(help: "Read s3:// sources without signing (public buckets); also AWS_NO_SIGN_REQUEST=true.")
+    var anon = false
 
     @Flag(help: "Print requests, bytes fetched, round trips, cache hits, retries and wall time to standard error.")
     var stats = false
@@ -19,19 +24,68 @@ struct SourceOptions: ParsableArguments {
         }
     }
 
-    /// Where the bytes come from: a mapped local file or an HTTP(S) object.
-    func openSource() async throws -> any ByteSource {
-        switch SourceLocation(source) {
+    /// The bytes of a source as a person names it: a mapped local file, an HTTP(S) object, or
+    /// an S3 object (signed with the credentials the environment and AWS files give).
+    func byteSource(_ name: String) async throws -> any ByteSource {
+        var options = HTTPSource.Options()
+        options.maximumConcurrentTransfers = maxConnections
+        options.maximumConnectionsPerHost = maxConnections
+        switch SourceLocation(name) {
         case .http:
-            var options = HTTPSource.Options()
-            options.maximumConcurrentTransfers = maxConnections
-            options.maximumConnectionsPerHost = maxConnections
-            return try await HTTPSource(url: source, options: options)
+            return try await HTTPSource(url: name, options: options)
         case .s3:
-            throw SourceOptionsError.s3NotBuilt(url: source)
+            let environment = ProcessInfo.processInfo.environment
+            let resolution = try S3Access.resolve(
+                url: name, endpoint: endpoint, anonymous: anon, environment: environment,
+                homeDirectory: environment["HOME"] ?? NSHomeDirectory())
+            do {
+                return try await HTTPSource(url: resolution.httpURL, signer: resolution.signer, options: options)
+            } catch let error as HTTPSourceError {
+                throw SourceOptionsError.s3(description: resolution.description, underlying: error)
+            }
         case .path:
-            return try MappedFileSource(path: source)
+            return try MappedFileSource(path: name)
         }
+    }
+}
+
+/// The file to read, shared by every subcommand that reads one.
+struct SourceOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: """
+            An index made by `nwbpeek index`: the file's metadata is taken from it (no reads), only \
+            chunk data from the file. SOURCE may then be omitted (the index names it).
+            """)
+    var index: String?
+
+    @Argument(help: "The HDF5/NWB file: a local path, an http:// or https:// URL, or s3://bucket/key.")
+    var source: String?
+
+    @OptionGroup var remote: RemoteOptions
+
+    func validate() throws {
+        if source == nil, index == nil { throw ValidationError("Missing expected argument '<source>' (or --index)") }
+    }
+
+    /// How errors name the source.
+    var name: String { source ?? index ?? "" }
+
+    /// The command's own positional argument (PATH, DATASET) when it was given as `argument`,
+    /// or, with --index and a lone positional argument, that argument: SOURCE is then omitted.
+    func commandArgument(_ argument: String?) -> String? {
+        argument ?? (index != nil ? source : nil)
+    }
+
+    /// Opens SOURCE, or the file of the index (the index's SOURCE unless one is given).
+    /// `argument` is the command's positional argument as parsed (see `commandArgument`).
+    func open(commandArgument argument: String?) async throws -> HDF5File {
+        guard let index else {
+            return try await HDF5File(source: try await remote.byteSource(source ?? ""))
+        }
+        let sidecar = try IndexSidecar(path: index)
+        let name = argument == nil ? sidecar.sourceURL : (source ?? sidecar.sourceURL)
+        return try await HDF5File(index: sidecar, source: try await remote.byteSource(name))
     }
 }
 
@@ -51,14 +105,15 @@ enum SourceLocation: Equatable {
     }
 }
 
-/// SOURCE names something this build cannot open.
-enum SourceOptionsError: Error, Equatable, CustomStringConvertible {
-    case s3NotBuilt(url: String)
+/// An S3 object could not be opened: what was asked for (bucket, key, region, endpoint,
+/// identity; never a secret) and what the server said.
+enum SourceOptionsError: Error, CustomStringConvertible {
+    case s3(description: String, underlying: HTTPSourceError)
 
     var description: String {
         switch self {
-        case .s3NotBuilt(let url):
-            return "S3 support not built in this branch: cannot open \(url); use the object's https:// URL"
+        case .s3(let description, let underlying):
+            return "\(underlying) (S3 \(description))"
         }
     }
 }

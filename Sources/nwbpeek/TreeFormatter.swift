@@ -7,6 +7,8 @@ struct TreeFormatter {
     let entries: [ListingEntry]
     /// Storage sizes of the datasets, by object address, where known.
     let storageSizes: [UInt64: UInt64]
+    /// Each entry by its full path, without tree lines (a filtered listing has gaps).
+    var fullPaths = false
 
     func render() -> String {
         guard let first = entries.first else { return "" }
@@ -14,8 +16,8 @@ struct TreeFormatter {
         var rows: [(label: String, details: String)] = []
         for (index, entry) in entries.enumerated() {
             let level = depth(of: entry.path) - rootDepth
-            let name = index == 0 ? entry.path : String(entry.path.split(separator: "/").last ?? "")
-            let prefix = index == 0 ? "" : treePrefix(for: index, level: level)
+            let name = index == 0 || fullPaths ? entry.path : String(entry.path.split(separator: "/").last ?? "")
+            let prefix = index == 0 || fullPaths ? "" : treePrefix(for: index, level: level)
             rows.append((prefix + name, details(of: entry)))
         }
         let width = min(rows.map { $0.label.count }.max() ?? 0, 60)
@@ -70,7 +72,7 @@ struct TreeFormatter {
                     fields.append("chunks (" + chunks.map(String.init).joined(separator: ", ") + ")")
                 }
                 if !object.filterNames.isEmpty { fields.append(object.filterNames.joined(separator: "+")) }
-                if let size = storageSizes[object.address] { fields.append(byteCount(size)) }
+                if let size = storageSizes[object.address] { fields.append(humanByteCount(size)) }
             }
             if let type = object.neurodataType { fields.append("<\(type)>") }
             return fields.joined(separator: "  ")
@@ -81,18 +83,5 @@ struct TreeFormatter {
         guard let datatype = object.datatype else { return "?" }
         return (try? DtypeDescription(datatype, structure: "datatype", offset: object.address).humanName)
             ?? "unsupported type"
-    }
-
-    private func byteCount(_ bytes: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024, unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(bytes) B" }
-        let rounded = (value * 10).rounded() / 10
-        return "\(rounded) \(units[unit])"
     }
 }

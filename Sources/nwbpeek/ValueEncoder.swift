@@ -4,11 +4,12 @@ import HDF5Format
 /// Writes a slice's values as `cat` prints them.
 struct ValueEncoder {
     let file: HDF5File
-    let slice: DatasetSlice
+    let slice: SliceBlocks
 
     /// JSON values, one per element, following the `ls --json` rules.
     func elements() async throws -> [JSONValue] {
-        let values = try await file.values(of: slice)
+        var values: [Value] = []
+        for block in slice.blocks { values += try await file.values(of: block) }
         let paths = values.contains(where: \.containsReference) ? try await file.pathIndex() : [:]
         return values.map { $0.json(path: { paths[$0] }) }
     }
@@ -67,17 +68,22 @@ struct ValueEncoder {
             return "'\(type)'"
         case .compound:
             guard case .compound(let compound) = slice.datatype.kind else { break }
-            let formats = try compound.members.map { member -> String in
+            // A list of (name, type) fields in offset order, gaps as unnamed void fields: the
+            // form `numpy.load` reads back (it refuses a dict with offsets).
+            var fields: [String] = []
+            var position = 0
+            for member in compound.members.sorted(by: { $0.byteOffset < $1.byteOffset }) {
                 let memberDescription = try DtypeDescription(member.datatype, structure: "datatype", offset: 0)
-                guard case .numpy(let type) = memberDescription else {
+                guard case .numpy(let type) = memberDescription, Int(member.byteOffset) >= position else {
                     throw CatFailure(message: "npy cannot hold member \(member.name) (\(memberDescription)); use --format json")
                 }
-                return "'\(type)'"
+                if Int(member.byteOffset) > position { fields.append("('', '|V\(Int(member.byteOffset) - position)')") }
+                let name = member.name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+                fields.append("('\(name)', '\(type)')")
+                position = Int(member.byteOffset) + Int(member.datatype.size)
             }
-            let names = compound.members.map { "'\($0.name)'" }
-            let offsets = compound.members.map { String($0.byteOffset) }
-            return "{'names': [\(names.joined(separator: ", "))], 'formats': [\(formats.joined(separator: ", "))], "
-                + "'offsets': [\(offsets.joined(separator: ", "))], 'itemsize': \(size)}"
+            if size > position { fields.append("('', '|V\(size - position)')") }
+            return "[" + fields.joined(separator: ", ") + "]"
         default:
             break
         }

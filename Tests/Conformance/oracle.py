@@ -232,7 +232,9 @@ class Lister:
             if not value:
                 return None
             target = self._reference_path(value)
-            return {"target": target} if reference is h5py.RegionReference else target
+            if reference is h5py.RegionReference:
+                return {"target": target, "selection": self._region_selection(value)}
+            return target
         vlen = h5py.check_vlen_dtype(dtype)
         if vlen is not None:
             element_array = np.asarray(value)
@@ -263,6 +265,18 @@ class Lister:
         # The contract's path of an object is the first path the traversal met it at; an object
         # the traversal never met (unlinked) keeps the name libhdf5 gives it.
         return self.paths.get(address, target.name)
+
+    def _region_selection(self, reference):
+        """The contract's description of a region reference's selection, from libhdf5's."""
+        space = h5py.h5r.get_region(reference, self.file.id)
+        kind = space.get_select_type()
+        if kind == h5py.h5s.SEL_ALL:
+            return "all"
+        if kind == h5py.h5s.SEL_NONE:
+            return "none"
+        if kind == h5py.h5s.SEL_POINTS:
+            return {"points": space.get_select_elem_pointlist().tolist()}
+        return {"blocks": space.get_select_hyper_blocklist().tolist()}
 
 
 def _needs_h5clear(error):

@@ -100,7 +100,9 @@ func flatten(_ value: Value, path: String, into lines: inout [String]) {
             Issue.record("\(values)")
             return
         }
-        #expect(target != nil && !selection.isEmpty)
+        #expect(target != nil)
+        // The fixture selects 3 elements from index 2 of a 10-element dataset.
+        #expect(try DataspaceSelection(decoding: selection, offset: 0) == .blocks([(start: [2], end: [4])]))
         #expect(
             try decode(try fixtures.dataset("revised/attribute"), view: view)[0]
                 == .attributeReference(target: target, name: "units"))

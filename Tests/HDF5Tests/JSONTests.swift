@@ -128,9 +128,11 @@ import Testing
         #expect(compound.json(path: path).serialized() == #"{"id":7,"tag":"00ab10","ok":false,"list":[-1,"é"]}"#)
         #expect(Value.objectReference(800).json(path: path) == .string("/group/data"))
         #expect(Value.objectReference(nil).json(path: path) == .null)
+        // Selection "all": type 3, version 1, 8 reserved bytes.
+        let all: [UInt8] = [3, 0, 0, 0, 1, 0, 0, 0] + [UInt8](repeating: 0, count: 8)
         #expect(
-            Value.regionReference(target: 800, selection: [1]).json(path: path).serialized()
-                == #"{"target":"/group/data"}"#)
+            Value.regionReference(target: 800, selection: all).json(path: path).serialized()
+                == #"{"target":"/group/data","selection":"all"}"#)
         #expect(Value.array([.array([.signed(1)]), .array([.signed(2)])]).json(path: path).serialized() == "[[1],[2]]")
     }
 

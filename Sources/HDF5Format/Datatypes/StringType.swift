@@ -52,7 +52,7 @@ extension StringType {
     /// strings NumPy reads (which then drops trailing NULs): up to the first NUL when
     /// NUL-terminated, without trailing NULs when NUL-padded, without trailing spaces (then
     /// NULs) when space-padded.
-    func characters(_ bytes: [UInt8]) -> [UInt8] {
+    public func characters(_ bytes: [UInt8]) -> [UInt8] {
         func droppingTrailing(_ byte: UInt8, _ bytes: [UInt8]) -> [UInt8] {
             Array(bytes[..<(bytes.lastIndex { $0 != byte }.map { $0 + 1 } ?? 0)])
         }

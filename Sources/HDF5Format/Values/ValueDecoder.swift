@@ -263,7 +263,10 @@ private struct Decoding {
             var region = ByteCursor(
                 bytes: object.data, baseOffset: object.offset, structure: "dataset region reference")
             let target = try readNullableAddress(&region)
-            return .regionReference(target: target, selection: try region.readBytes(region.remaining).array)
+            let selectionOffset = region.offset
+            let selection = try region.readBytes(region.remaining).array
+            _ = try DataspaceSelection(decoding: selection, offset: selectionOffset)  // checked once, here
+            return .regionReference(target: target, selection: selection)
         case .revisedObject, .revisedDatasetRegion, .revisedAttribute:
             return try revisedReference(type.kind, &cursor, offset: offset)
         }
@@ -297,7 +300,14 @@ private struct Decoding {
             let length = Int(try encoding.readUInt16())
             return .attributeReference(target: target, name: decodeText(try encoding.readBytes(length).array))
         }
-        return .regionReference(target: target, selection: try encoding.readBytes(encoding.remaining).array)
+        // libhdf5's H5R__encode_region: the serialized selection's length, the rank of the
+        // dataset's extent, then the selection.
+        let selectionLength = Int(try encoding.readUInt32())
+        _ = try encoding.readUInt32()
+        let selectionOffset = encoding.offset
+        let selection = try encoding.readBytes(selectionLength).array
+        _ = try DataspaceSelection(decoding: selection, offset: selectionOffset)  // checked once, here
+        return .regionReference(target: target, selection: selection)
     }
 
     /// An object token (its size, then the object header's address in that many bytes).

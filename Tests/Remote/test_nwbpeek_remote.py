@@ -1,0 +1,407 @@
+"""`nwbpeek` over http:// and s3:// URLs (issue 4's interface) against SeaweedFS, directly and
+through the fault proxy: the same listing and values as the local file, or a clear error.
+
+The interface tested: `nwbpeek ls|cat SOURCE ...` where SOURCE is an `http(s)://` URL (anonymous
+range GETs) or `s3://BUCKET/KEY` (SigV4 with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, region from
+AWS_REGION), with `--endpoint URL` (path-style), `--anon` (unsigned) and `--stats` (requests and
+bytes on stderr). Until the binary accepts URLs, each test skips with the binary's own answer.
+"""
+
+import functools
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from fault_proxy import Fault, Scenario
+from remote_files import files_to_upload
+
+ROOT = Path(__file__).resolve().parents[2]
+NWBPEEK = Path(os.environ.get("NWBPEEK", ".build/debug/nwbpeek"))
+if not NWBPEEK.is_absolute():
+    NWBPEEK = ROOT / NWBPEEK
+PROBE_KEY = "fixtures/sample.nwb"
+# What a binary without URL support says when handed one: it opens it as a local path, or does
+# not know the option.
+NOT_A_URL_READER = re.compile(r"No such file or directory|Unknown option|unsupported|not supported", re.IGNORECASE)
+# A clear error is a message, not a crash.
+CRASH = re.compile(r"Fatal error|Stack dump|Segmentation fault|Illegal instruction|Trace/breakpoint", re.IGNORECASE)
+# Within this a faulted command must have finished, with the right output or an error.
+FAULT_DEADLINE_SECONDS = 30
+# Datasets of sample.nwb read by `cat`, whole or sliced: chunked+gzip, contiguous, compact-sized.
+CAT_READS = [("/acquisition/ElectricalSeries/data", None), ("/acquisition/ElectricalSeries/data", "100:1300,5:20"),
+             ("/units/spike_times", None), ("/processing/ecephys/LFP/LFP/data", "::3"),
+             ("/general/extracellular_ephys/electrodes/x", None)]
+
+
+def environment(**overrides):
+    """A clean environment: no credentials or profiles but those given (HOME is a directory
+    without ~/.aws)."""
+    base = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    base["HOME"] = str(Path(tempfile.gettempdir()) / "nwbpeek-remote-tests-empty-home")
+    return {**base, **overrides}
+
+
+def run(*arguments, env=None, timeout=120):
+    if not NWBPEEK.is_file():
+        pytest.fail(f"no nwbpeek binary at {NWBPEEK}: build it (make build) or set NWBPEEK")
+    started = time.monotonic()
+    result = subprocess.run([str(NWBPEEK), *map(str, arguments)], capture_output=True, timeout=timeout,
+                            stdin=subprocess.DEVNULL, env=env or environment())
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def text(output):
+    return output.decode("utf-8", "replace")
+
+
+@functools.lru_cache(maxsize=None)
+def local_run(*arguments):
+    return run(*arguments)
+
+
+def s3_arguments(server, key, endpoint=None):
+    return [server.s3_url(key), "--endpoint", endpoint or server.endpoint]
+
+
+@pytest.fixture(scope="module")
+def supports(seaweed):
+    """Whether the binary reads http:// and s3:// sources: {"http": None or why not, "s3": ...}."""
+    server = seaweed.server
+    answers = {}
+    probes = {"http": (["ls", server.http_url(PROBE_KEY)], environment()),
+              "s3": (["ls", *s3_arguments(server, PROBE_KEY)], environment(**server.credentials_environment()))}
+    for scheme, (arguments, env) in probes.items():
+        result = run(*arguments, env=env)
+        reason = text(result.stderr).strip()
+        unsupported = result.returncode != 0 and NOT_A_URL_READER.search(reason)
+        answers[scheme] = f"nwbpeek does not read {scheme} sources yet: {reason[:300]}" if unsupported else None
+    return answers
+
+
+def require(supports, scheme):
+    if supports[scheme]:
+        pytest.skip(supports[scheme])
+
+
+def assert_clear_error(result, *mentions):
+    stderr = text(result.stderr)
+    assert result.returncode != 0, f"expected an error, got exit 0 and {len(result.stdout)} bytes of output"
+    assert 0 < result.returncode < 128, f"killed by a signal ({result.returncode}): {stderr[-2000:]}"
+    assert stderr.strip(), "an error with no message"
+    assert not CRASH.search(stderr), f"a crash, not an error: {stderr[-2000:]}"
+    for mention in mentions:
+        assert re.search(mention, stderr, re.IGNORECASE), f"stderr does not mention {mention!r}: {stderr[-2000:]}"
+
+
+def listing_of(result):
+    assert result.returncode == 0, text(result.stderr)[-2000:]
+    return [json.loads(line) for line in result.stdout.decode().splitlines() if line.strip()]
+
+
+def local_listing(path):
+    result = local_run("ls", "--recursive", "--json", path)
+    if result.returncode != 0:
+        pytest.skip(f"nwbpeek does not list the local {path.name} ({text(result.stderr)[:200]}): see Tests/Conformance")
+    return listing_of(result)
+
+
+def npy(result):
+    assert result.returncode == 0, text(result.stderr)[-2000:]
+    return np.load(io.BytesIO(result.stdout), allow_pickle=False)
+
+
+def h5py_values(path, dataset, slice_text):
+    with h5py.File(path, "r") as file:
+        values = file[dataset][()]
+    if slice_text:
+        values = values[tuple(slice(*[int(part) if part else None for part in axis.split(":")])
+                              for axis in slice_text.split(","))]
+    return values
+
+
+def cat_arguments(dataset, slice_text):
+    return [dataset, "--format", "npy", *(["--slice", slice_text] if slice_text else [])]
+
+
+def uploaded_keys():
+    return list(files_to_upload())
+
+
+# Listings and values ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", uploaded_keys())
+def test_http_listing_equals_the_local_listing(seaweed, supports, key):
+    require(supports, "http")
+    expected = local_listing(seaweed.local(key))
+    assert listing_of(run("ls", "--recursive", "--json", seaweed.server.http_url(key))) == expected
+
+
+@pytest.mark.parametrize("key", uploaded_keys())
+def test_signed_s3_listing_equals_the_local_listing(seaweed, supports, key):
+    require(supports, "s3")
+    server = seaweed.server
+    expected = local_listing(seaweed.local(key))
+    result = run("ls", "--recursive", "--json", *s3_arguments(server, key),
+                 env=environment(**server.credentials_environment()))
+    assert listing_of(result) == expected
+
+
+def test_anonymous_s3_listing_equals_the_local_listing(seaweed, supports):
+    require(supports, "s3")
+    expected = local_listing(seaweed.local(PROBE_KEY))
+    result = run("ls", "--recursive", "--json", *s3_arguments(seaweed.server, PROBE_KEY), "--anon")
+    assert listing_of(result) == expected
+
+
+def test_the_endpoint_can_come_from_aws_endpoint_url(seaweed, supports):
+    require(supports, "s3")
+    server = seaweed.server
+    expected = local_listing(seaweed.local(PROBE_KEY))
+    result = run("ls", "--recursive", "--json", server.s3_url(PROBE_KEY),
+                 env=environment(**server.credentials_environment(), AWS_ENDPOINT_URL=server.endpoint))
+    assert listing_of(result) == expected
+
+
+@pytest.mark.parametrize("dataset, slice_text", CAT_READS)
+@pytest.mark.parametrize("scheme", ["http", "s3"])
+def test_cat_npy_gives_h5pys_values(seaweed, supports, scheme, dataset, slice_text):
+    require(supports, scheme)
+    server = seaweed.server
+    if scheme == "http":
+        result = run("cat", server.http_url(PROBE_KEY), *cat_arguments(dataset, slice_text))
+    else:
+        result = run("cat", *s3_arguments(server, PROBE_KEY), *cat_arguments(dataset, slice_text),
+                     env=environment(**server.credentials_environment()))
+    values = npy(result)
+    expected = h5py_values(seaweed.local(PROBE_KEY), dataset, slice_text)
+    assert values.dtype == expected.dtype and values.shape == expected.shape
+    np.testing.assert_array_equal(values, expected)
+
+
+def test_stats_count_what_the_proxy_served(seaweed, proxy, supports):
+    require(supports, "http")
+    proxy.reset_statistics()
+    result = run("ls", "--recursive", "--json", "--stats", seaweed.server.http_url(PROBE_KEY, proxy.address))
+    assert result.returncode == 0, text(result.stderr)
+    served = proxy.statistics()
+    stderr = text(result.stderr)
+    assert reported(stderr, "requests?") == served["requests"], f"--stats: {stderr[-1000:]}"
+    # Bytes printed exactly (not rounded to MiB) must be the bytes the proxy served.
+    exact_bytes = reported(stderr, "bytes")
+    if exact_bytes is not None:
+        assert exact_bytes == served["bytes"], f"--stats: {stderr[-1000:]}"
+
+
+def reported(stderr, word):
+    """The integer printed for `word`: "requests: 12", "bytes=1,024", else "12 requests"; or None."""
+    number = r"(\d(?:[\d_]|,(?=\d))*)(?![\d.])"
+    for pattern in (rf"\b{word}\s*[:=]\s*{number}", rf"{number}\s*{word}\b"):
+        found = re.search(pattern, stderr, re.IGNORECASE)
+        if found:
+            return int(found.group(1).replace(",", "").replace("_", ""))
+    return None
+
+
+# Errors a person can act on --------------------------------------------------------------------
+
+
+def assert_nothing_retried(proxy):
+    """No request was sent twice: 403 and 404 are final answers."""
+    sent = [(entry["method"], entry["target"], entry["range"]) for entry in proxy.requests_served()]
+    assert len(sent) == len(set(sent)), f"repeated requests: {sent}"
+
+
+def test_a_wrong_secret_says_403_and_the_access_key_id_never_the_secret_and_is_not_retried(
+        seaweed, proxy, supports):
+    require(supports, "s3")
+    server = seaweed.server
+    wrong = "wrong+secret/0123456789abcdefghijklmnopqrstu"
+    proxy.reset_statistics()
+    result = run("ls", *s3_arguments(server, PROBE_KEY, proxy.address),
+                 env=environment(**server.credentials_environment(wrong)))
+    assert_clear_error(result, "403", re.escape(server.access_key_id))
+    for secret in (wrong, server.secret_access_key):
+        assert secret not in text(result.stderr) + text(result.stdout)
+    assert_nothing_retried(proxy)
+
+
+@pytest.mark.parametrize("scheme", ["http", "s3"])
+def test_a_missing_key_names_the_bucket_and_the_key_and_is_not_retried(seaweed, proxy, supports, scheme):
+    require(supports, scheme)
+    server = seaweed.server
+    key = "fixtures/no-such-object.nwb"
+    proxy.reset_statistics()
+    if scheme == "http":
+        result = run("ls", server.http_url(key, proxy.address))
+        assert_clear_error(result, "404", re.escape(key))
+    else:
+        result = run("ls", *s3_arguments(server, key, proxy.address), env=environment(**server.credentials_environment()))
+        assert_clear_error(result, re.escape(server.bucket), re.escape(key))
+    assert_nothing_retried(proxy)
+
+
+def write_long_file(path, offset):
+    """8 MB of float64 in 64 Ki-element chunks: metadata at the front, the data far behind it."""
+    with h5py.File(path, "w") as file:
+        file.create_dataset("data", data=np.arange(1_000_000, dtype="<f8") + offset, chunks=(65_536,))
+
+
+@pytest.mark.parametrize("scheme", ["http", "s3"])
+def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
+        seaweed, proxy, supports, scheme, scratch_key, tmp_path):
+    require(supports, scheme)
+    server = seaweed.server
+    original, replacement = tmp_path / "original.h5", tmp_path / "replacement.h5"
+    write_long_file(original, 0)
+    write_long_file(replacement, 0.5)
+    server.put(scratch_key, original)
+    # The second read reaches the server only after the object has been replaced.
+    scenario = Scenario.sequence([Fault.run(lambda: server.replace(scratch_key, replacement))], skip=1)
+    arguments = ["cat", "--format", "npy", "--slice", "900000:900010"]
+    with proxy.using(scenario):
+        if scheme == "http":
+            result = run(*arguments[:1], server.http_url(scratch_key, proxy.address), "/data", *arguments[1:])
+        else:
+            result = run(*arguments[:1], *s3_arguments(server, scratch_key, proxy.address), "/data", *arguments[1:],
+                         env=environment(**server.credentials_environment()))
+    if not scenario.injected:
+        pytest.skip(f"nwbpeek read {scratch_key} in one request: nothing to replace mid-session")
+    assert_clear_error(result, r"chang|modif|replac|etag|412|precondition")
+
+
+# Faults ----------------------------------------------------------------------------------------
+
+def every_read(*faults):
+    return lambda: Scenario.each_request(list(faults))
+
+
+def one_read(fault):
+    """Only the second GET (after the first, which opens the file): for faults whose cost is the
+    client's timeout, paid once rather than once per read."""
+    return lambda: Scenario.sequence([fault], skip=1)
+
+
+# Each fault's scenario; each_request ones fault the first attempt(s) of every distinct read.
+FAULTS = {
+    "503 burst of 2": every_read(Fault.error(503), Fault.error(503)),
+    "SlowDown burst of 2": every_read(Fault.slow_down(), Fault.slow_down()),
+    "500": every_read(Fault.error(500)),
+    "502": every_read(Fault.error(502)),
+    "504": every_read(Fault.error(504)),
+    "429": every_read(Fault.error(429)),
+    "408": every_read(Fault.error(408)),
+    "reset mid-body": every_read(Fault.reset()),
+    "truncated body": every_read(Fault.truncate()),
+    "200 with the whole object": every_read(Fault.full_object()),
+    "wrong Content-Range": every_read(Fault.wrong_content_range()),
+    "416": every_read(Fault.range_not_satisfiable()),
+    "503 longer than any retry budget": every_read(*[Fault.error(503)] * 50),
+    "stalled stream": one_read(Fault.stall(seconds=FAULT_DEADLINE_SECONDS)),
+    "unanswered request": one_read(Fault.hang(seconds=FAULT_DEADLINE_SECONDS)),
+}
+
+
+# The faults whose cost is a client timeout are run with one command only (the suite's budget).
+CELLS = [pytest.param(command, FAULTS[name], id=f"{command}-{name}") for name in FAULTS for command in ("ls", "cat")
+         if command == "cat" or name not in ("stalled stream", "unanswered request")]
+
+
+@pytest.mark.parametrize("command, scenario_for", CELLS)
+def test_faulted_reads_give_the_local_output_or_a_clear_error_in_time(
+        seaweed, proxy, supports, command, scenario_for):
+    require(supports, "s3")
+    server = seaweed.server
+    local = seaweed.local(PROBE_KEY)
+    if command == "ls":
+        tail, expected = [], local_run("ls", "--recursive", "--json", local)
+    else:
+        tail = cat_arguments("/acquisition/ElectricalSeries/data", "100:1300,5:20")
+        expected = local_run("cat", local, *tail)
+    head = ["ls", "--recursive", "--json"] if command == "ls" else ["cat"]
+    with proxy.using(scenario_for()) as scenario:
+        result = run(*head, *s3_arguments(server, PROBE_KEY, proxy.address), *tail,
+                     env=environment(**server.credentials_environment()), timeout=FAULT_DEADLINE_SECONDS + 30)
+    if not scenario.injected:
+        pytest.skip("nwbpeek made a single GET: no later read to fault")
+    assert result.seconds < FAULT_DEADLINE_SECONDS, f"took {result.seconds:.1f} s"
+    if result.returncode == 0:
+        assert result.stdout == expected.stdout
+    else:
+        assert_clear_error(result)
+
+
+def byte_range(header):
+    first, _, last = header.removeprefix("bytes=").partition("-")
+    return int(first), int(last)
+
+
+def test_after_a_truncated_body_the_retry_fetches_only_the_missing_part(
+        seaweed, proxy, supports, scratch_key, tmp_path):
+    require(supports, "s3")
+    server = seaweed.server
+    write_long_file(tmp_path / "long.h5", 0)
+    server.put(scratch_key, tmp_path / "long.h5")
+    proxy.reset_statistics()
+    with proxy.using(Scenario.sequence([Fault.truncate()], skip=1)):
+        result = run("cat", *s3_arguments(server, scratch_key, proxy.address), "/data", "--format", "npy",
+                     "--slice", "900000:960000", env=environment(**server.credentials_environment()))
+    np.testing.assert_array_equal(npy(result), np.arange(900_000, 960_000, dtype="<f8"))
+    served = proxy.requests_served()
+    cut = next((index for index, entry in enumerate(served) if entry["fault"]), None)
+    if cut is None:
+        pytest.skip("nwbpeek read the object in one request: nothing to resume")
+    truncated = served[cut]
+    if not truncated["range"]:
+        pytest.skip("the truncated request asked for the whole object")
+    first, last = byte_range(truncated["range"])
+    resumed = [byte_range(entry["range"]) for entry in served[cut + 1:]
+               if entry["target"] == truncated["target"] and entry["range"]]
+    assert (first + truncated["bytes"], last) in resumed, (
+        f"after {truncated['bytes']} bytes of {truncated['range']}, the next reads were {resumed}")
+
+
+# Issue 8's soak rates (5% 503, 2% resets, 1% truncations), on a short run: every read right.
+SOAK_RATES = {Fault.error(503): 0.05, Fault.reset(): 0.02, Fault.truncate(): 0.01}
+SOAK_READS = 16
+SOAK_SEED = int(os.environ.get("NWBPEEK_SOAK_SEED", "20261125"))
+
+
+def random_slice(generator, shape):
+    axes = []
+    for length in shape:
+        first = generator.randrange(length)
+        last = generator.randrange(first + 1, length + 1)
+        step = generator.choice([1, 1, 2, 3])
+        axes.append(f"{first}:{last}:{step}")
+    return ",".join(axes)
+
+
+def test_random_slices_under_random_faults_are_all_right(seaweed, proxy, supports):
+    require(supports, "s3")
+    server = seaweed.server
+    generator = random.Random(SOAK_SEED)
+    datasets = ["/acquisition/ElectricalSeries/data", "/processing/ecephys/LFP/LFP/data", "/units/spike_times"]
+    with h5py.File(seaweed.local(PROBE_KEY), "r") as file:
+        shapes = {name: file[name].shape for name in datasets}
+    with proxy.using(Scenario.random(SOAK_RATES, seed=SOAK_SEED)) as scenario:
+        for read in range(SOAK_READS):
+            dataset = generator.choice(datasets)
+            slice_text = random_slice(generator, shapes[dataset])
+            result = run("cat", *s3_arguments(server, PROBE_KEY, proxy.address), *cat_arguments(dataset, slice_text),
+                         env=environment(**server.credentials_environment()))
+            where = f"seed {SOAK_SEED}, read {read}: {dataset} [{slice_text}], faults so far {len(scenario.injected)}"
+            assert result.returncode == 0, f"{where}: {text(result.stderr)[-1000:]}"
+            np.testing.assert_array_equal(npy(result), h5py_values(seaweed.local(PROBE_KEY), dataset, slice_text),
+                                          err_msg=where)
