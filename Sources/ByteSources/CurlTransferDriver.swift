@@ -133,8 +133,11 @@ final class CurlTransferDriver: Sendable {
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5)
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
-        // Wait for a multiplexed HTTP/2 stream rather than open a connection per transfer.
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        if request.url.lowercased().hasPrefix("https://") {
+            // Wait for a multiplexed HTTP/2 stream rather than open a connection per transfer. Only
+            // TLS negotiates HTTP/2 (ALPN), so over plain HTTP there is nothing to wait for.
+            _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+        }
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, limits.connectTimeoutMilliseconds))
         _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, limits.totalTimeoutMilliseconds))

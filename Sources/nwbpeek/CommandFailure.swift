@@ -46,9 +46,12 @@ extension RemoteOptions {
         let milliseconds = elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000
         let fraction = String(milliseconds % 1000)
         let wall = "wall time \(milliseconds / 1000).\(String(repeating: "0", count: 3 - fraction.count) + fraction) s"
-        if let remote = byteSource as? HTTPSource {
+        switch byteSource {
+        case let remote as HTTPSource:
             printError("stats: \(wall), \(remote.statistics)")
-        } else {
+        case nil:
+            printError("stats: \(wall), the file did not open")
+        default:
             printError("stats: \(wall), local file (no requests)")
         }
     }

@@ -55,7 +55,7 @@ import TestSupport
             let results = try await source.read(Self.batch)
             #expect(results.map(\.array) == Self.batch.map { Self.expected(bytes, $0) })
             let afterFirstBatch = source.statistics
-            // The ranges past the first read are within the 1 MiB merge gap: one request; the one
+            // The ranges past the first read are within the 256 KiB merge gap: one request; the one
             // inside the first read costs nothing.
             #expect(afterFirstBatch.requests == 2)
             #expect(afterFirstBatch.cacheHits == 1)

@@ -15,19 +15,25 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   shifted       always the wrong Content-Range (never recovers)
   503           always 503
   403           always 403 with an S3 AccessDenied XML body
+  slow          a remote link: 40 ms before each answer, bodies sent at 50 MB/s per connection
 Counts are per path, over every request (the first read of an open included).
 """
 
 import email.utils
 import http.server
+import mmap
 import os
 import re
 import signal
 import socketserver
 import sys
 import threading
+import time
 
 COUNTS = {}
+LATENCY = 0.040
+BYTES_PER_SECOND = 50e6
+SLOW_CHUNK = 256 * 1024
 LOCK = threading.Lock()
 
 
@@ -57,6 +63,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind, _, count = fault.partition("x")
         limit = int(count) if count else 1 << 60
         active = kind != "ok" and take(self.path, limit)
+        self.slow = kind == "slow"
+        if self.slow:
+            time.sleep(LATENCY)
         if active and kind in ("503", "500", "429"):
             return self.send_status(int(kind), b"busy")
         if active and kind == "slowdown":
@@ -68,7 +77,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.connection.shutdown(2)
             return
         with open(path, "rb") as file:
-            data = file.read()
+            # Mapped: a request copies only its range, not the whole file.
+            length = os.fstat(file.fileno()).st_size
+            data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if length else b""
         status = os.stat(path)
         etag = '"%x-%x"' % (status.st_mtime_ns, status.st_size)
         if self.headers.get("If-Match") not in (None, etag):
@@ -107,6 +118,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def send_body(self, code, body, etag, extra):
         self.send_head(code, etag, len(body), extra)
         try:
+            if self.slow:
+                view = memoryview(body)
+                for start in range(0, len(body), SLOW_CHUNK):
+                    self.wfile.write(view[start:start + SLOW_CHUNK])
+                    time.sleep(min(SLOW_CHUNK, len(body) - start) / BYTES_PER_SECOND)
+                return
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             # The client stopped reading a 200 once it had its range: expected.
