@@ -8,8 +8,9 @@ Rows (each the median of --runs runs, every run opening the file afresh):
    chunks and filters, as `ls` prints them);
 2. open and read 0.1 s (3000 samples) of all 384 channels of the raw series:
    `nwbpeek cat URL SERIES --slice A:B --format raw -o /dev/null` vs h5py `dset[A:B]`;
-3. open and read one unit's spike times through units/spike_times_index: nwbpeek reads the two
-   index entries, then the spike times (two processes, both counted) vs h5py doing the same.
+3. open and read one unit's spike times through units/spike_times_index: `nwbpeek table URL
+   /units --rows U:U+1 --columns spike_times` (the NWB layer reads the two index entries, then the
+   spike times) vs h5py doing the same by hand.
 Peers: h5py over remfile (`remfile.File(url)`) and h5py over fsspec's HTTPFileSystem, each with
 its defaults, in-process (interpreter start-up and imports excluded, which favours them); nwbpeek
 as a process. All read the same anonymous http:// URL. Requests and bytes are those the proxy
@@ -23,6 +24,8 @@ Usage: python3 Benchmarks/remote_vs_peers.py FILE [--runs N] [--latency SECONDS]
 
 import argparse
 import importlib.metadata
+import io
+import json
 import os
 import re
 import statistics
@@ -111,10 +114,10 @@ def nwbpeek_window(url, window):
 
 
 def nwbpeek_spikes(url, unit):
-    bounds = run_nwbpeek("cat", url, SPIKE_TIMES_INDEX, "--slice", f"{max(unit - 1, 0)}:{unit + 1}", "--format", "json")
-    values = [int(value) for value in bounds.decode().strip().strip("[]").split(",")]
-    first, last = (0, values[0]) if unit == 0 else (values[0], values[1])
-    run_nwbpeek("cat", url, SPIKE_TIMES, "--slice", f"{first}:{last}", "--format", "raw", "-o", "/dev/null")
+    """One process: `nwbpeek table` reads the unit's two index entries, then its spike times."""
+    rows = json.loads(run_nwbpeek("table", url, "/units", "--rows", f"{unit}:{unit + 1}", "--columns", "spike_times",
+                                  "--format", "json"))
+    return np.asarray(rows[0]["spike_times"])
 
 
 # Measuring ----------------------------------------------------------------------------------------
@@ -134,13 +137,16 @@ def measure(proxy, work, runs):
 
 
 def check_values(local, url, window, unit):
-    """The peers read what h5py reads locally (a benchmark of wrong answers is worthless)."""
+    """nwbpeek and the peers read what h5py reads locally (a benchmark of wrong answers is worthless)."""
     with h5py.File(local, "r") as file:
         expected_window = file[SERIES][window[0]:window[1]]
     expected_spikes = h5py_spikes(lambda path: h5py.File(path, "r"), local, unit)
     for opener in (open_remfile, open_fsspec):
         assert np.array_equal(h5py_window(opener, url, window), expected_window), opener.__name__
         assert np.array_equal(h5py_spikes(opener, url, unit), expected_spikes), opener.__name__
+    ours = run_nwbpeek("cat", url, SERIES, "--slice", f"{window[0]}:{window[1]}", "--format", "npy")
+    assert np.array_equal(np.load(io.BytesIO(ours)), expected_window), "nwbpeek window"
+    assert np.array_equal(nwbpeek_spikes(url, unit), expected_spikes), "nwbpeek spike times"
 
 
 def main():
