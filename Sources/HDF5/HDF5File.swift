@@ -19,17 +19,19 @@ public final class HDF5File: Sendable {
     /// The metadata work this open file may still cost (see `WorkBudget`).
     public let budget: WorkBudget
 
-    /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` is
-    /// the least a fetch reads around the bytes a decoder asked for. `prefetched` metadata (an
-    /// index sidecar's) is decoded from without reading the source; see `MetadataStore`.
+    /// Opens an HDF5 file from a byte source: reads and checks its superblock. `readAhead` and
+    /// `readBehind` are the least a fetch reads after and before the bytes a decoder asked for.
+    /// `prefetched` metadata (an index sidecar's) is decoded from without reading the source; see
+    /// `MetadataStore`.
     /// `budget` bounds the metadata work of the file's whole life.
     public init(
-        source: any ByteSource, readAhead: UInt64 = 64 * 1024, prefetched: [MetadataSegment]? = nil,
-        budget: WorkBudget = WorkBudget()
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 16 * 1024,
+        prefetched: [MetadataSegment]? = nil, budget: WorkBudget = WorkBudget()
     ) async throws {
         self.source = source
         self.budget = budget
-        store = MetadataStore(source: source, readAhead: readAhead, prefetched: prefetched, budget: budget)
+        store = MetadataStore(
+            source: source, readAhead: readAhead, readBehind: readBehind, prefetched: prefetched, budget: budget)
         let superblock = try await store.decode { view in try Superblock.find(in: view) }
         self.superblock = superblock
         sharedMessageTable = try await store.decode { view in try Self.sharedMessageTable(view: view, superblock: superblock) }

@@ -53,7 +53,7 @@ public struct KerchunkExport: Sendable {
     public init(source: any ByteSource, url: String, options: Options = Options()) async throws {
         // An empty prefetched list: the store fetches every byte it needs (even from a mapped
         // file), so that it can tell which bytes were metadata.
-        let file = try await HDF5File(source: source, readAhead: options.readAhead, prefetched: [])
+        let file = try await HDF5File(source: source, readAhead: options.readAhead, readBehind: 0, prefetched: [])
         let entries = try await file.walk(from: "/", recursive: true)
         let paths = try await file.pathIndex()
         let datasets = entries.compactMap { entry -> HDF5Object? in

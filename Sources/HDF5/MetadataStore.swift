@@ -10,6 +10,12 @@ public actor MetadataStore {
     private var view: FileView
     /// Bytes fetched at least, around each missing range, to save round trips on neighbours.
     private let readAhead: UInt64
+    /// Bytes fetched at least before each missing range. libhdf5 allocates a group's B-tree node,
+    /// local heap and symbol table nodes near its object header, often just before it: fetching
+    /// 16 KiB behind as well took a recursive listing of the 490 MB benchmark recording over HTTP
+    /// from 14 sequential round trips to 6 (478 KB fetched to 538 KB); 64 KiB behind saved no
+    /// more round trips.
+    private let readBehind: UInt64
     /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
     /// that keeps asking is reading an absurd structure).
     private let maximumRounds = 256
@@ -21,11 +27,12 @@ public actor MetadataStore {
     /// needs is fetched (an index sidecar's metadata segments, over the file they came from).
     /// Every structure the decoders read is charged to `budget`.
     public init(
-        source: any ByteSource, readAhead: UInt64 = 64 * 1024, prefetched: [MetadataSegment]? = nil,
-        budget: WorkBudget = WorkBudget()
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 16 * 1024,
+        prefetched: [MetadataSegment]? = nil, budget: WorkBudget = WorkBudget()
     ) {
         self.source = source
         self.readAhead = readAhead
+        self.readBehind = readBehind
         if let prefetched {
             view = FileView(fileSize: source.size)
             for segment in prefetched { view.insert(segment.bytes, at: segment.offset) }
@@ -83,9 +90,10 @@ public actor MetadataStore {
 
     private func fetch(_ ranges: [ByteRange]) async throws {
         let widened = ranges.map { range in
+            let start = range.offset > readBehind ? range.offset - readBehind : 0
             let length = max(range.length, readAhead)
             let end = min(source.size, range.offset &+ length)
-            return ByteRange(offset: range.offset, length: end >= range.offset ? end - range.offset : 0)
+            return ByteRange(offset: start, length: end >= start ? end - start : 0)
         }
         let fetched = try await source.read(widened)
         fetchedRanges += widened
