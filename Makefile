@@ -76,6 +76,7 @@ bench: build-release $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/remote_vs_peers.py $(BENCH_FILE)
 	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE)
+	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE) --remote
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py

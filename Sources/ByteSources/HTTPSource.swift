@@ -28,33 +28,48 @@ public final class HTTPSource: ByteSource {
     public var statistics: SourceStatistics { recorder.snapshot }
 
     /// Opens the object at `url` (http or https), signing every request with `signer` when given.
-    public init(url: String, signer: (any RequestSigner)? = nil, options: Options = .init()) async throws {
+    ///
+    /// With `knownVersion` (an index sidecar's record: size and strong ETag), opening costs no
+    /// request: every read carries `If-Match` with that ETag, so an object that changed since
+    /// fails its first read with `objectChanged` instead of being probed first.
+    public init(
+        url: String, signer: (any RequestSigner)? = nil, options: Options = .init(), knownVersion: SourceVersion? = nil
+    ) async throws {
         let driver = try CurlTransferDriver(
             maximumConcurrentTransfers: options.maximumConcurrentTransfers,
             maximumConnectionsPerHost: options.maximumConnectionsPerHost)
         let recorder = StatisticsRecorder()
         var fetcher = RangeFetcher(
             url: url, signer: signer, options: options, driver: driver, recorder: recorder, validator: nil)
-        let firstLength = max(1, min(options.firstReadLength, UInt64(Int.max)))
-        let buffer = ReceiveBuffer(count: Int(firstLength))
-        let first: RangeFetcher.Result
-        do {
-            first = try await fetcher.fetch(
-                ByteRange(offset: 0, length: firstLength), into: buffer, at: 0, sizeKnown: false,
-                deadline: .now + options.readDeadline)
-        } catch {
-            driver.shutdown()
-            throw error
+        var firstBytes: Bytes?
+        if let knownVersion, let tag = knownVersion.entityTag, !tag.isEmpty, !tag.hasPrefix("W/") {
+            fetcher.validator = .strongTag(tag)
+            size = knownVersion.size
+            entityTag = tag
+        } else {
+            let firstLength = max(1, min(options.firstReadLength, UInt64(Int.max)))
+            let buffer = ReceiveBuffer(count: Int(firstLength))
+            let first: RangeFetcher.Result
+            do {
+                first = try await fetcher.fetch(
+                    ByteRange(offset: 0, length: firstLength), into: buffer, at: 0, sizeKnown: false,
+                    deadline: .now + options.readDeadline)
+            } catch {
+                driver.shutdown()
+                throw error
+            }
+            recorder.record { $0.roundTrips += 1 }
+            guard let objectSize = first.objectSize else {
+                driver.shutdown()
+                throw HTTPSourceError.unusableResponse(
+                    url: url, reason: "the server gave neither Content-Range nor Content-Length")
+            }
+            fetcher.validator = RangeFetcher.Validator(headers: first.headers)
+            size = objectSize
+            entityTag = first.headers["etag"]
+            firstBytes = buffer.bytes(count: first.received)
         }
-        recorder.record { $0.roundTrips += 1 }
-        guard let size = first.objectSize else {
-            driver.shutdown()
-            throw HTTPSourceError.unusableResponse(url: url, reason: "the server gave neither Content-Range nor Content-Length")
-        }
-        fetcher.validator = RangeFetcher.Validator(headers: first.headers)
         self.url = url
-        self.size = size
-        self.entityTag = first.headers["etag"]
         self.driver = driver
         self.recorder = recorder
         self.options = options
@@ -66,7 +81,9 @@ public final class HTTPSource: ByteSource {
         ) { span in
             try await Self.fetch(span, with: spanFetcher, deadline: .now + readDeadline)
         }
-        await scheduler.remember(buffer.bytes(count: first.received), at: ByteRange(offset: 0, length: UInt64(first.received)))
+        if let firstBytes {
+            await scheduler.remember(firstBytes, at: ByteRange(offset: 0, length: UInt64(firstBytes.count)))
+        }
     }
 
     deinit { driver.shutdown() }

@@ -25,21 +25,23 @@ struct RemoteOptions: ParsableArguments {
     }
 
     /// The bytes of a source as a person names it: a mapped local file, an HTTP(S) object, or
-    /// an S3 object (signed with the credentials the environment and AWS files give).
-    func byteSource(_ name: String) async throws -> any ByteSource {
+    /// an S3 object (signed with the credentials the environment and AWS files give). A remote
+    /// object's `knownVersion` (an index's record) spares the request that would learn it.
+    func byteSource(_ name: String, knownVersion: SourceVersion? = nil) async throws -> any ByteSource {
         var options = HTTPSource.Options()
         options.maximumConcurrentTransfers = maxConnections
         options.maximumConnectionsPerHost = maxConnections
         switch SourceLocation(name) {
         case .http:
-            return try await HTTPSource(url: name, options: options)
+            return try await HTTPSource(url: name, options: options, knownVersion: knownVersion)
         case .s3:
             let environment = ProcessInfo.processInfo.environment
             let resolution = try S3Access.resolve(
                 url: name, endpoint: endpoint, anonymous: anon, environment: environment,
                 homeDirectory: environment["HOME"] ?? NSHomeDirectory())
             do {
-                return try await HTTPSource(url: resolution.httpURL, signer: resolution.signer, options: options)
+                return try await HTTPSource(
+                    url: resolution.httpURL, signer: resolution.signer, options: options, knownVersion: knownVersion)
             } catch let error as HTTPSourceError {
                 throw SourceOptionsError.s3(description: resolution.description, underlying: error)
             }
@@ -85,7 +87,8 @@ struct SourceOptions: ParsableArguments {
         }
         let sidecar = try IndexSidecar(path: index)
         let name = argument == nil ? sidecar.sourceURL : (source ?? sidecar.sourceURL)
-        return try await HDF5File(index: sidecar, source: try await remote.byteSource(name))
+        return try await HDF5File(
+            index: sidecar, source: try await remote.byteSource(name, knownVersion: sidecar.sourceVersion))
     }
 }
 

@@ -405,3 +405,31 @@ def test_random_slices_under_random_faults_are_all_right(seaweed, proxy, support
             assert result.returncode == 0, f"{where}: {text(result.stderr)[-1000:]}"
             np.testing.assert_array_equal(npy(result), h5py_values(seaweed.local(PROBE_KEY), dataset, slice_text),
                                           err_msg=where)
+
+
+# Index sidecars of remote objects ---------------------------------------------------------------
+
+def test_an_index_of_a_remote_object_opens_it_without_a_request_and_refuses_a_replaced_one(
+        seaweed, supports, scratch_key, tmp_path):
+    """`nwbpeek index URL` records the object's size and ETag; `--index` then opens the object with
+    no request of its own (its reads carry If-Match with the recorded ETag), reads h5py's values,
+    and once the object is replaced fails clearly instead of reading the new bytes."""
+    require(supports, "http")
+    server = seaweed.server
+    original, replacement = tmp_path / "original.h5", tmp_path / "replacement.h5"
+    write_long_file(original, 0)
+    write_long_file(replacement, 0.5)
+    server.put(scratch_key, original)
+    url = server.http_url(scratch_key)
+    refs = tmp_path / "refs.json"
+    assert run("index", url, "-o", str(refs)).returncode == 0
+    listing = run("ls", "--index", str(refs), "--stats")
+    assert listing.returncode == 0, text(listing.stderr)
+    assert reported(text(listing.stderr), "requests?") == 0, text(listing.stderr)
+    read = run("cat", "--index", str(refs), "/data", "--slice", "900000:900010", "--format", "npy", "--stats")
+    assert read.returncode == 0, text(read.stderr)
+    np.testing.assert_array_equal(npy(read), h5py_values(original, "/data", "900000:900010"))
+    assert reported(text(read.stderr), "requests?") == 1, text(read.stderr)
+    server.replace(scratch_key, replacement)
+    changed = run("cat", "--index", str(refs), "/data", "--slice", "900000:900010", "--format", "npy")
+    assert_clear_error(changed, r"chang|modif|replac|etag|412|precondition")
