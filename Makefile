@@ -20,7 +20,7 @@ REQUIREMENTS := requirements.txt
 # The stamp is keyed on the requirements' content: editing requirements.txt reruns setup.
 SETUP_STAMP := .build/setup-$(shell sha256sum $(REQUIREMENTS) | cut -c1-16).stamp
 
-.PHONY: setup build build-release test run bench fixtures fuzz replay-fuzz
+.PHONY: setup build build-release test run bench fixtures fuzz replay-fuzz soak
 
 setup: $(SETUP_STAMP)
 
@@ -103,3 +103,8 @@ replay-fuzz: build
 		if [ -n "$$inputs" ]; then $(BUILD_DIR)/debug/$$target $$inputs; fi; \
 	done
 	@echo "replay-fuzz: every committed regression input replayed"
+
+# The soak of issue 8 (Tests/HDF5Tests/SoakTests.swift): 10,000 random slices over HTTP with
+# injected 503s, resets and truncations; NWBPEEK_SOAK_READS to change. About 8 minutes.
+soak: build
+	NWBPEEK_SOAK=1 swift test --scratch-path $(BUILD_DIR) --filter SoakTests

@@ -16,6 +16,8 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   503           always 503
   403           always 403 with an S3 AccessDenied XML body
   slow          a remote link: 40 ms before each answer, bodies sent at 50 MB/s per connection
+  soak          each request, drawn from one seeded generator: 5% 503, 2% reset, 1% truncated
+                body, else behave (the soak of Tests/HDF5Tests/SoakTests.swift)
 Counts are per path, over every request (the first read of an open included).
 """
 
@@ -23,6 +25,7 @@ import email.utils
 import http.server
 import mmap
 import os
+import random
 import re
 import signal
 import socketserver
@@ -35,6 +38,8 @@ LATENCY = 0.040
 BYTES_PER_SECOND = 50e6
 SLOW_CHUNK = 256 * 1024
 LOCK = threading.Lock()
+SOAK = random.Random(20261125)
+SOAK_FAULTS = ((0.05, "503"), (0.07, "reset"), (0.08, "truncate"))
 
 
 def take(path, limit):
@@ -62,6 +67,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_status(404, b"<Error><Code>NoSuchKey</Code></Error>")
         kind, _, count = fault.partition("x")
         limit = int(count) if count else 1 << 60
+        if kind == "soak":
+            with LOCK:
+                draw = SOAK.random()
+            kind = next((name for bound, name in SOAK_FAULTS if draw < bound), "ok")
         active = kind != "ok" and take(self.path, limit)
         self.slow = kind == "slow"
         if self.slow:
