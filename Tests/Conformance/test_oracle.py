@@ -35,7 +35,7 @@ def test_oracle_writes_floats_in_their_own_precision_and_references_as_paths():
     assert shapes["scalar_ref"] == "/" and shapes["empty_f4"] is None
     references = entry(oracle.listing(FIXTURES / "types_earliest.h5"), "/references")["attributes"]
     assert references["object"] == ["/", "/targets/data", "/targets/group", None]
-    # regionref[1:3, 2:4] and regionref[0, :] of a (3, 5) dataset: libhdf5's blocks, first and last
+    # regionref[1:3, 2:4] and regionref[0, :] of a (4, 5) dataset: libhdf5's blocks, first and last
     # coordinates of each.
     assert references["region"] == [
         {"target": "/targets/data", "selection": {"blocks": [[[1, 2], [2, 3]]]}},
