@@ -1,13 +1,6 @@
 import FuzzTargets
 
-/// The harness for `FuzzTargets.message`. Built with `-sanitize=fuzzer -DFUZZING` (`make fuzz`), it
-/// hands control to libFuzzer's driver; built normally, it replays the inputs it is given.
+/// The libFuzzer harness for `FuzzTargets.message` (see `FuzzTargets.main`).
 @main struct FuzzMessages {
-    static func main() throws {
-        #if FUZZING
-        exit(runFuzzer(FuzzTargets.message))
-        #else
-        try FuzzTargets.replay(Array(CommandLine.arguments.dropFirst()), target: FuzzTargets.message)
-        #endif
-    }
+    static func main() throws { try FuzzTargets.main(FuzzTargets.message) }
 }

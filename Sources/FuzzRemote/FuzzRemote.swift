@@ -1,13 +1,6 @@
 import FuzzTargets
 
-/// The harness for `FuzzTargets.remote`. Built with `-sanitize=fuzzer -DFUZZING` (`make fuzz`), it
-/// hands control to libFuzzer's driver; built normally, it replays the inputs it is given.
+/// The libFuzzer harness for `FuzzTargets.remote` (see `FuzzTargets.main`).
 @main struct FuzzRemote {
-    static func main() throws {
-        #if FUZZING
-        exit(runFuzzer(FuzzTargets.remote))
-        #else
-        try FuzzTargets.replay(Array(CommandLine.arguments.dropFirst()), target: FuzzTargets.remote)
-        #endif
-    }
+    static func main() throws { try FuzzTargets.main(FuzzTargets.remote) }
 }

@@ -4,7 +4,7 @@ import ArrayEngine
 import Codecs
 import Dispatch
 #if canImport(Glibc)
-@_exported import Glibc
+import Glibc
 #endif
 import HDF5
 import HDF5Format
@@ -118,6 +118,16 @@ public enum FuzzTargets {
         }
     }
 
+    /// A harness's `main`: built with `-sanitize=fuzzer -DFUZZING` (`make fuzz`), hands `target`
+    /// to libFuzzer's driver; built normally, replays the files named on the command line.
+    public static func main(_ target: @escaping ([UInt8]) -> Void) throws {
+        #if FUZZING
+        exit(runFuzzer(target))
+        #else
+        try replay(Array(CommandLine.arguments.dropFirst()), target: target)
+        #endif
+    }
+
     /// Runs `target` on each file named in `arguments` (the replay mode of a harness built
     /// without libFuzzer: `make test` replays the committed regression inputs this way).
     public static func replay(_ paths: [String], target: ([UInt8]) -> Void) throws {
@@ -160,7 +170,7 @@ private func LLVMFuzzerRunDriver(
 nonisolated(unsafe) private var currentTarget: (([UInt8]) -> Void)?
 
 /// Runs libFuzzer on `target` with the process's arguments; returns its exit status.
-public func runFuzzer(_ target: @escaping ([UInt8]) -> Void) -> CInt {
+func runFuzzer(_ target: @escaping ([UInt8]) -> Void) -> CInt {
     currentTarget = target
     var argc = CommandLine.argc
     var argv = CommandLine.unsafeArgv
