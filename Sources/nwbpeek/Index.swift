@@ -38,7 +38,7 @@ struct Index: AsyncParsableCommand {
                 throw CatFailure(message: "cannot write \(output)")
             }
             for dataset in export.unexpressed {
-                FileHandle.standardError.write(Data("not in the Zarr view: \(dataset.path): \(dataset.reason)\n".utf8))
+                printError("not in the Zarr view: \(dataset.path): \(dataset.reason)")
             }
         } catch {
             throw CommandFailure(source: source, underlying: error)
