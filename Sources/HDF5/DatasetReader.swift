@@ -80,7 +80,7 @@ extension HDF5File {
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
             let filtered = !dataset.filters.isEmpty
-            let map = try await chunkMap(of: dataset, chunkShape: chunked.chunkShape)
+            let map = try await chunkMap(of: dataset)
             guard let chunkByteCount = arrayLayout.chunkByteCount else {
                 throw HDF5Error.invalid(
                     structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")
@@ -98,15 +98,26 @@ extension HDF5File {
         }
     }
 
-    /// The chunk map of a chunked dataset, decoded on first use and kept for the file's life.
-    func chunkMap(of dataset: HDF5Object, chunkShape: [UInt64]) async throws -> ChunkMap {
+    /// The chunk map of a chunked dataset, decoded from its chunk index on first use and kept for
+    /// the file's life: reads, storage sizes and `check` share one decoding.
+    func chunkMap(of dataset: HDF5Object) async throws -> ChunkMap {
         if let map = await objects.chunkMap(at: dataset.address) { return map }
-        let map = try ChunkMap(records: try await chunkRecords(of: dataset), chunkShape: chunkShape)
+        guard let layout = dataset.layout, case .chunked(let chunked) = layout.storage, let dataspace = dataset.dataspace
+        else {
+            throw HDF5Error.invalid(structure: "object header", offset: dataset.address, reason: "not a chunked dataset")
+        }
+        let context = self.context
+        let filtered = !dataset.filters.isEmpty
+        let records = try await store.decode { view in
+            try ChunkIndexReader.records(
+                view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+        }
+        let map = try ChunkMap(records: records, chunkShape: chunked.chunkShape)
         await objects.insert(map, at: dataset.address)
         return map
     }
 
-        /// The external files holding a contiguous dataset's data (IV.A.2.h), as one source. Names
+    /// The external files holding a contiguous dataset's data (IV.A.2.h), as one source. Names
     /// are taken relative to the HDF5 file's directory, then to the working directory
     /// (libhdf5's default); only local files can have external storage read.
     func externalSource(_ message: HeaderMessage, of dataset: HDF5Object) async throws -> SegmentedSource {
@@ -159,6 +170,8 @@ extension HDF5File {
 
 /// The chunk map of a chunked dataset: chunk grid coordinates to stored chunks.
 struct ChunkMap: ChunkLocator {
+    /// Every allocated chunk, in the index's order.
+    let records: [ChunkRecord]
     private let chunks: [[UInt64]: StoredChunk]
 
     init(records: [ChunkRecord], chunkShape: [UInt64]) throws {
@@ -174,6 +187,7 @@ struct ChunkMap: ChunkLocator {
                 range: ByteRange(offset: record.address, length: UInt64(record.size)), filterMask: record.filterMask)
         }
         self.chunks = chunks
+        self.records = records
     }
 
     func chunk(at coordinates: [UInt64]) throws -> StoredChunk? { chunks[coordinates] }

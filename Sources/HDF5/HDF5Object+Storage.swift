@@ -62,16 +62,9 @@ extension HDF5File {
         }
     }
 
-    /// Every allocated chunk of a chunked dataset (see `ChunkIndexReader.records`).
+    /// Every allocated chunk of a chunked dataset (see `ChunkIndexReader.records`), from the chunk
+    /// map the file keeps.
     public func chunkRecords(of object: HDF5Object) async throws -> [ChunkRecord] {
-        guard let layout = object.layout, let dataspace = object.dataspace else {
-            throw HDF5Error.invalid(structure: "object header", offset: object.address, reason: "not a dataset")
-        }
-        let context = self.context
-        let filtered = !object.filters.isEmpty
-        return try await store.decode { view in
-            try ChunkIndexReader.records(
-                view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
-        }
+        try await chunkMap(of: object).records
     }
 }
