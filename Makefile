@@ -64,19 +64,13 @@ test: build replay-fuzz
 run: build
 	$(NWBPEEK) ls --recursive $(SAMPLE)
 
-# Benchmark data is generated once (about 500 MB, a few minutes) into Benchmarks/data/.
-BENCH_FILE := Benchmarks/data/neuropixels_30s.nwb
+# The benchmark (Docs/BENCHMARKS.md): `nwbpeek-bench` generates its data on first use (two files of
+# about 470 MB, a few minutes each, into Benchmarks/data/) and prints one table. BENCH_FLAGS passes
+# options (`--local-only`, `--runs N`; see `nwbpeek-bench --help`).
+BENCH_FLAGS ?=
 
-$(BENCH_FILE): Benchmarks/generate_neuropixels.py
-	@mkdir -p $(dir $@)
-	$(PYTHON) Benchmarks/generate_neuropixels.py $@.partial && mv $@.partial $@
-
-bench: build-release $(BENCH_FILE)
-	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/ls_vs_h5py.py $(SAMPLE)
-	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/read_vs_peers.py $(BENCH_FILE)
-	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/remote_vs_peers.py $(BENCH_FILE)
-	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE)
-	NWBPEEK=$(NWBPEEK_RELEASE) $(PYTHON) Benchmarks/index_vs_kerchunk.py $(BENCH_FILE) --remote
+bench: build-release
+	$(BUILD_DIR)/release/nwbpeek-bench $(BENCH_FLAGS)
 
 fixtures: setup
 	$(PYTHON) TestData/generate_fixtures.py

@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "NWB", targets: ["NWB"]),
         .executable(name: "nwbpeek", targets: ["nwbpeek"]),
+        .executable(name: "nwbpeek-bench", targets: ["nwbpeek-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -68,6 +69,13 @@ let package = Package(
                 "NWB",
                 "S3",
                 "ByteSources",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // The benchmark (`make bench`, Docs/BENCHMARKS.md): nwbpeek against h5dump and the Python peers.
+        .executableTarget(
+            name: "nwbpeek-bench",
+            dependencies: [
+                "HDF5", "ByteSources", "ByteKit", "Codecs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,0 +1,77 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one run of a command cost: wall time from spawn to exit, and the child's peak resident
+/// memory as the kernel accounted it (`wait4`'s `ru_maxrss`, the child alone).
+struct ProcessCost: Sendable {
+    var seconds: Double
+    var peakResidentMiB: Double
+}
+
+/// Runs commands as child processes and measures them, as a user's shell would run them.
+enum ChildProcess {
+    /// Runs `arguments` (the first found on PATH when it has no slash) with standard input from
+    /// /dev/null and standard output into `output`; throws `BenchError.commandFailed` with the
+    /// command's standard error when it exits other than 0.
+    static func measure(_ arguments: [String], output: String = "/dev/null") throws -> ProcessCost {
+        let errorFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("nwbpeek-bench-\(getpid())-stderr.txt").path
+        defer { try? FileManager.default.removeItem(atPath: errorFile) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errorFile, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let clock = ContinuousClock()
+        let started = clock.now
+        var child: pid_t = 0
+        let spawned = posix_spawnp(&child, arguments[0], &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw BenchError.commandFailed(command: arguments, reason: String(cString: strerror(spawned)))
+        }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(child, &status, 0, &usage) < 0 {
+            guard errno == EINTR else {
+                throw BenchError.commandFailed(command: arguments, reason: "wait4: \(String(cString: strerror(errno)))")
+            }
+        }
+        let elapsed = clock.now - started
+        // A normal exit has no signal in the low 7 bits; its code is the next byte.
+        let signal = status & 0x7f
+        let code = (status >> 8) & 0xff
+        guard signal == 0, code == 0 else {
+            let message = (try? String(contentsOfFile: errorFile, encoding: .utf8)) ?? ""
+            let reason = signal != 0 ? "killed by signal \(signal)" : "exit \(code)"
+            throw BenchError.commandFailed(
+                command: arguments, reason: "\(reason): \(message.prefix(800))")
+        }
+        let (wholeSeconds, attoseconds) = elapsed.components
+        // ru_maxrss is in KiB on Linux.
+        return ProcessCost(
+            seconds: Double(wholeSeconds) + Double(attoseconds) / 1e18,
+            peakResidentMiB: Double(usage.ru_maxrss) / 1024)
+    }
+
+    /// The first line a command prints (for versions), or nil when it cannot run.
+    static func firstLine(of arguments: [String]) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init)
+    }
+}
