@@ -42,10 +42,33 @@ extension HDF5File {
     /// The decoded elements of a slice (strings, references, compounds...), flattened.
     public func values(of slice: DatasetSlice, structure: String = "dataset") async throws -> [Value] {
         let context = self.context
+        try await fetchHeapCollections(
+            GlobalHeapReferences.collectionAddresses(
+                in: slice.bytes, datatype: slice.datatype, count: slice.elementCount, context: context))
         return try await store.decode { view in
             try ValueDecoder(view: view, context: context).decode(
                 slice.bytes, datatype: slice.datatype, count: slice.elementCount, structure: structure, offset: 0)
         }
+    }
+
+    /// Fetches the global heap collections at `addresses` together (one batch per round, two
+    /// rounds at most: a collection's header tells its size), so that decoding variable-length
+    /// values does not meet them one fetch at a time. A malformed collection is left for the
+    /// decode, which reports it in element order.
+    func fetchHeapCollections(_ addresses: [UInt64]) async throws {
+        guard addresses.count > 1 else { return }
+        let context = self.context
+        _ = try await store.decodeAll(
+            addresses.map { address in
+                { @Sendable view in
+                    do {
+                        _ = try GlobalHeapCollection.read(view: view, address: address, context: context)
+                    } catch is HDF5Error {
+                        // Reported by the decode that follows.
+                    }
+                    return true
+                }
+            })
     }
 
     /// The array engine's view of a dataset: its chunk grid (virtual chunks for contiguous and
