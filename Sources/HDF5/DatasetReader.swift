@@ -34,7 +34,9 @@ extension HDF5File {
             throw ArrayError.badSelection(text: selection.description, reason: "the dataset is a scalar")
         }
         let shape = isScalar ? [1] : dataspace.dimensions
-        let reader = try await arrayReader(for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout)
+        let reader = try await arrayReader(
+            for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout,
+            rows: try Self.firstDimensionRows(of: selection, shape: shape))
         let (bytes, resultShape) = try await reader.read(selection)
         return DatasetSlice(shape: isScalar ? [] : resultShape, datatype: datatype, bytes: bytes)
     }
@@ -49,6 +51,15 @@ extension HDF5File {
             try ValueDecoder(view: view, context: context).decode(
                 slice.bytes, datatype: slice.datatype, count: slice.elementCount, structure: structure, offset: 0)
         }
+    }
+
+    /// The span of first-dimension elements `selection` touches, or nil when it selects them all.
+    static func firstDimensionRows(of selection: Selection, shape: [UInt64]) throws -> Range<UInt64>? {
+        guard !selection.dimensions.isEmpty, let first = try selection.resolve(shape: shape).first else { return nil }
+        guard first.count > 0 else { return first.start..<first.start }
+        // start + (count - 1) * step is an element of the dimension, so it does not overflow.
+        let last = first.start + (first.count - 1) * first.step
+        return first.start == 0 && last + 1 == shape.first ? nil : first.start..<(last + 1)
     }
 
     /// Fetches the global heap collections at `addresses` together (one batch per round, two
@@ -73,8 +84,10 @@ extension HDF5File {
 
     /// The array engine's view of a dataset: its chunk grid (virtual chunks for contiguous and
     /// compact storage), where each chunk is, and how to decode it.
+    /// `rows`: the elements of the first dimension a read needs, when it needs fewer than all.
     func arrayReader(
-        for dataset: HDF5Object, datatype: Datatype, dataspace: Dataspace, shape: [UInt64], layout: DataLayoutMessage
+        for dataset: HDF5Object, datatype: Datatype, dataspace: Dataspace, shape: [UInt64], layout: DataLayoutMessage,
+        rows: Range<UInt64>? = nil
     ) async throws -> ArrayReader {
         let elementSize = Int(datatype.size)
         let fill = try fillValue(of: dataset, elementSize: elementSize)
@@ -103,7 +116,7 @@ extension HDF5File {
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
             let filtered = !dataset.filters.isEmpty
-            let map = try await chunkMap(of: dataset)
+            let map = try await chunkMap(of: dataset, rows: rows)
             guard let chunkByteCount = arrayLayout.chunkByteCount else {
                 throw HDF5Error.invalid(
                     structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")
@@ -123,7 +136,10 @@ extension HDF5File {
 
     /// The chunk map of a chunked dataset, decoded from its chunk index on first use and kept for
     /// the file's life: reads, storage sizes and `check` share one decoding.
-    func chunkMap(of dataset: HDF5Object) async throws -> ChunkMap {
+    ///
+    /// With `rows` (elements of the first dimension) and a version 1 B-tree index not decoded
+    /// yet, only the chunks of the subtrees reaching those rows are looked up, for this read alone.
+    func chunkMap(of dataset: HDF5Object, rows: Range<UInt64>? = nil) async throws -> ChunkMap {
         if let map = await objects.chunkMap(at: dataset.address) { return map }
         guard let layout = dataset.layout, case .chunked(let chunked) = layout.storage, let dataspace = dataset.dataspace
         else {
@@ -131,12 +147,24 @@ extension HDF5File {
         }
         let context = self.context
         let filtered = !dataset.filters.isEmpty
-        let records = try await store.decode { view in
-            try ChunkIndexReader.records(
-                view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+        let records: [ChunkRecord]
+        if case .bTreeV1 = chunked.index, let address = chunked.address, let firstExtent = chunked.chunkShape.first {
+            guard dataspace.kind == .simple, dataspace.dimensions.count == chunked.chunkShape.count else {
+                throw HDF5Error.invalid(
+                    structure: "chunk index", offset: address,
+                    reason: "chunks of rank \(chunked.chunkShape.count) in a dataspace of rank \(dataspace.dimensions.count)")
+            }
+            records = try await bTreeV1ChunkRecords(
+                address: address, dimensionality: chunked.chunkShape.count, firstExtent: firstExtent, rows: rows)
+        } else {
+            records = try await store.decode { view in
+                try ChunkIndexReader.records(
+                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+            }
         }
         let map = try ChunkMap(records: records, chunkShape: chunked.chunkShape)
-        await objects.insert(map, at: dataset.address)
+        let isWhole = rows == nil || { if case .bTreeV1 = chunked.index { return false } else { return true } }()
+        if isWhole { await objects.insert(map, at: dataset.address) }
         return map
     }
 

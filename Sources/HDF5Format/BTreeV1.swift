@@ -113,20 +113,77 @@ public enum BTreeV1 {
         view: FileView, address: UInt64, context: FormatContext, dimensionality: Int
     ) throws -> [ChunkRecord] {
         try checkChunkDimensionality(dimensionality, structure: Node.structure, offset: address)
-        let keySize = 8 + 8 * (dimensionality + 1)
         var records: [ChunkRecord] = []
-        try walk(view: view, address: address, context: context, type: .rawDataChunk, keySize: keySize) { leaf in
-            for (key, child) in zip(leaf.keys, leaf.childAddresses) {
-                var cursor = ByteCursor(bytes: key, baseOffset: leaf.address, structure: Node.structure)
+        try walk(
+            view: view, address: address, context: context, type: .rawDataChunk,
+            keySize: ChunkNode.keySize(dimensionality: dimensionality)
+        ) { leaf in
+            records += try ChunkNode(leaf, dimensionality: dimensionality).records
+        }
+        return records
+    }
+
+    /// A node of a chunk index with its keys decoded, for readers that walk the tree a level at a
+    /// time (fetching a level's nodes together) and skip the subtrees a selection does not reach.
+    public struct ChunkNode: Sendable {
+        public let address: UInt64
+        /// 0 for a leaf.
+        public let level: Int
+        /// Key i: the stored size, filter mask and first element of the first chunk child i
+        /// holds; the last key bounds the last child. Libhdf5 keeps a child's chunks between its
+        /// key and the next, in row-major order of their offsets.
+        public let keys: [ChunkRecord]
+        public let childAddresses: [UInt64]
+
+        static func keySize(dimensionality: Int) -> Int { 8 + 8 * (dimensionality + 1) }
+
+        /// Decodes the chunk index node at `address` of a dataset of rank `dimensionality`.
+        public static func read(
+            view: FileView, address: UInt64, context: FormatContext, dimensionality: Int
+        ) throws -> ChunkNode {
+            try checkChunkDimensionality(dimensionality, structure: Node.structure, offset: address)
+            let node = try Node.read(
+                view: view, address: address, context: context, keySize: keySize(dimensionality: dimensionality))
+            guard node.type == .rawDataChunk else {
+                throw HDF5Error.invalid(
+                    structure: Node.structure, offset: address, reason: "a group node in a chunk index")
+            }
+            return try ChunkNode(node, dimensionality: dimensionality)
+        }
+
+        init(_ node: Node, dimensionality: Int) throws {
+            address = node.address
+            level = node.level
+            childAddresses = node.childAddresses
+            keys = try node.keys.enumerated().map { index, key in
+                var cursor = ByteCursor(bytes: key, baseOffset: node.address, structure: Node.structure)
                 let size = try cursor.readUInt32()
                 let filterMask = try cursor.readUInt32()
                 var offsets: [UInt64] = []
                 offsets.reserveCapacity(dimensionality)
                 for _ in 0..<dimensionality { offsets.append(try cursor.readUInt64()) }
-                records.append(ChunkRecord(size: size, filterMask: filterMask, offsets: offsets, address: child))
+                let child = index < node.childAddresses.count ? node.childAddresses[index] : 0
+                return ChunkRecord(size: size, filterMask: filterMask, offsets: offsets, address: child)
             }
         }
-        return records
+
+        /// A leaf's chunks: each key names the chunk its child address points to.
+        public var records: [ChunkRecord] { Array(keys.prefix(childAddresses.count)) }
+
+        /// The children of an internal node that can hold a chunk overlapping the elements
+        /// `rows` of the first dimension, chunks being `extent` elements long in it. Child i holds
+        /// chunks from key i up to key i + 1, so their first offsets lie between those keys'
+        /// first offsets, both included.
+        public func children(overlapping rows: Range<UInt64>, extent: UInt64) -> [UInt64] {
+            // A chunk starting at o overlaps the rows when o < upperBound and o + extent > lowerBound.
+            let earliestStart = rows.lowerBound >= extent ? rows.lowerBound - extent + 1 : 0
+            return childAddresses.indices.compactMap { index in
+                guard let first = keys[index].offsets.first, let last = keys[index + 1].offsets.first else {
+                    return childAddresses[index]
+                }
+                return first < rows.upperBound && last >= earliestStart ? childAddresses[index] : nil
+            }
+        }
     }
 
     /// Visits every leaf under the node at `address`, left to right, checking that levels
