@@ -18,19 +18,7 @@ import Testing
             f.create_dataset('data', data=np.arange(80000, dtype='<i4').reshape(20000, 4), chunks=(10, 4))
         """
 
-    static func file() throws -> [UInt8] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("chunk-lookup-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("chunks.h5").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, path]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with h5py and numpy is needed")
-        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    }
+    static func file() throws -> [UInt8] { try generatedFile(by: script) }
 
     static func integers(_ values: [Value]) -> [Int64] {
         values.compactMap { if case .signed(let value) = $0 { value } else { nil } }

@@ -22,18 +22,7 @@ import Testing
     }
 
     @Test func stringsInManyCollectionsCostOneFetchBatchPerRound() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("heap-prefetch-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("strings.h5").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.script, path]
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "python3 with h5py is needed")
-
-        let source = CountingSource(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        let source = CountingSource(bytes: try generatedFile(by: Self.script))
         let file = try await HDF5File(source: source, readAhead: 512, readBehind: 0)
         let dataset = try await file.resolve("/strings").object
         let slice = try await file.read(dataset)
