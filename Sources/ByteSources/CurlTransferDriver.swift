@@ -154,6 +154,11 @@ final class CurlTransferDriver: Sendable {
     }
 
     private func end(_ handle: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
+        // Zero until the request is about to be sent, on a new connection or a reused one.
+        var pretransfer: curl_off_t = 0
+        if nwbpeek_curl_easy_getinfo_offset(handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK {
+            transfer.outcome.requestSent = pretransfer > 0
+        }
         curl_multi_remove_handle(multi, handle)
         curl_easy_cleanup(handle)
         transfer.finish(code: code)

@@ -47,6 +47,9 @@ struct TransferOutcome: Sendable {
     var answeredWithWholeObject = false
     /// The object's size, from Content-Range or (for a 200) Content-Length.
     var objectSize: UInt64?
+    /// A connection was made (or reused) and the request went out: a time-out without it is a
+    /// connect that never completed.
+    var requestSent = false
 
     /// The whole range arrived, checked.
     var isComplete: Bool { bodyProblem == nil && expected > 0 && received == expected }
