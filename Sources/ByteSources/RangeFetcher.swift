@@ -103,6 +103,8 @@ struct RangeFetcher: Sendable {
             let outcome = await attemptOnce(
                 asked, into: buffer, at: bufferOffset + received, sizeKnown: sizeKnown,
                 timeout: ContinuousClock.now.duration(to: deadline), isRetry: attempt > 1)
+            // A cancelled read's transfer was stopped: its outcome is no failure to retry or report.
+            try Task.checkCancellation()
             if let validator, (200..<300).contains(outcome.status), validator.isContradicted(by: outcome.headers) {
                 throw HTTPSourceError.objectChanged(url: url, openedETag: validator.label)
             }
