@@ -10,7 +10,8 @@ import ByteKit
 /// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
 /// connections, checked range by range, retried when a failure is transient, and answered with
 /// slices of the received buffers. Small spans stay in a block cache; a range that a fetch in
-/// flight already covers waits for that fetch instead of asking again.
+/// flight already covers waits for that fetch instead of asking again. Cancelling the task of a
+/// `read` stops the transfers that no other read waits for (it then throws `CancellationError`).
 public final class HTTPSource: ByteSource {
     /// The object's URL.
     public let url: String

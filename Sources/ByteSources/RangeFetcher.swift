@@ -179,8 +179,8 @@ struct RangeFetcher: Sendable {
     }
 
     /// The wait before a retry: the backoff, or the server's `Retry-After` when that is longer, but
-    /// never more than `maximum` (a server asking for minutes would otherwise stall an interactive
-    /// read; object_store likewise caps what it honours).
+    /// never more than `maximum`: a server asking for minutes would otherwise stall an interactive
+    /// read, which is better failed with the server's status.
     static func retryDelay(backoff: Duration, serverAsked: Duration?, maximum: Duration) -> Duration {
         min(maximum, max(backoff, serverAsked ?? .zero))
     }

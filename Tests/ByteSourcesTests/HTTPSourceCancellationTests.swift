@@ -28,12 +28,9 @@ import TestSupport
             let source = try await Self.open(server)
             let read = Task { try await source.read([Self.range]) }
             try await Task.sleep(for: .milliseconds(100))
-            let cancelled = ContinuousClock.now
             read.cancel()
             await #expect(throws: CancellationError.self) { _ = try await read.value }
-            // The transfer would need a few hundred ms more; stopped, it ends at once.
-            let waited = ContinuousClock.now - cancelled
-            #expect(waited < .milliseconds(250), "the read ended \(waited) after its cancellation")
+            // The read ends only once its transfer has: had it run on, it would have brought every byte.
             let fetched = source.statistics.bytesFetched - 100
             #expect(fetched < Self.range.length, "the transfer ran to its end (\(fetched) bytes)")
             // The cancelled fetch is forgotten: the same range read again is fetched anew, whole.
