@@ -1,5 +1,7 @@
+import ByteKit
 import Foundation
 import Testing
+import TestSupport
 
 @testable import ByteSources
 
@@ -70,6 +72,46 @@ import Testing
         for status in [500, 502, 504, 408, 200] {
             outcome.status = status
             #expect(RangeFetcher.retryAfter(outcome) == nil)
+        }
+    }
+}
+
+/// Retry-After as `HTTPSource` meets it from `range_server.py` (`waitNx1`: one 503 asking for N s).
+@Suite struct RetryAfterServedTests {
+    static func options(deadline: Duration) -> HTTPSource.Options {
+        var options = HTTPSourceTests.quickOptions
+        options.maximumBackoff = .seconds(5)
+        options.readDeadline = deadline
+        return options
+    }
+
+    @Test func aRetryAfterWithinTheDeadlineIsWaitedOut() async throws {
+        try await RangeServer.with { server in
+            let bytes = HTTPSourceTests.contents(count: 1000)
+            let started = ContinuousClock.now
+            let source = try await HTTPSourceTests.open(
+                server, "wait.bin", bytes, fault: "wait1x1", options: Self.options(deadline: .seconds(30)))
+            // The backoff alone would have waited at most 1 ms.
+            #expect(ContinuousClock.now - started >= .seconds(1))
+            #expect(source.statistics.retries == 1)
+            #expect(try await source.read([ByteRange(offset: 0, length: 1000)])[0].array == bytes)
+        }
+    }
+
+    @Test func aRetryAfterPastTheDeadlineFailsAtOnceRatherThanWait() async throws {
+        try await RangeServer.with { server in
+            let started = ContinuousClock.now
+            let error = await #expect(throws: HTTPSourceError.self) {
+                _ = try await HTTPSourceTests.open(
+                    server, "late.bin", HTTPSourceTests.contents(count: 1000), fault: "wait4x1",
+                    options: Self.options(deadline: .seconds(3)))
+            }
+            // Waiting the 4 s asked (capped at 5) would end past the 3 s deadline: no wait at all.
+            #expect(ContinuousClock.now - started < .seconds(2))
+            guard case .deadlineExceeded(_, _, .unexpectedStatus(_, 503, _)) = error else {
+                Issue.record("expected deadlineExceeded after a 503, got \(String(describing: error))")
+                return
+            }
         }
     }
 }
