@@ -38,6 +38,11 @@ NOT_A_URL_READER = re.compile(r"No such file or directory|Unknown option|unsuppo
 CRASH = re.compile(r"Fatal error|Stack dump|Segmentation fault|Illegal instruction|Trace/breakpoint", re.IGNORECASE)
 # Within this a faulted command must have finished, with the right output or an error.
 FAULT_DEADLINE_SECONDS = 30
+# Every fault and error test runs once per seed. A seed fixes the proxy's per-request jitter (so
+# concurrent reads arrive and finish in another order) and where a body fault cuts; nwbpeek's own
+# backoff jitter is random on every run. NWBPEEK_FAULT_SEEDS=1,2,3,4,5 runs more.
+FAULT_SEEDS = [int(seed) for seed in os.environ.get("NWBPEEK_FAULT_SEEDS", "1,2,3").split(",")]
+JITTER_SECONDS = 0.02
 # Datasets of sample.nwb read by `cat`, whole or sliced: chunked+gzip, contiguous, compact-sized.
 CAT_READS = [("/acquisition/ElectricalSeries/data", None), ("/acquisition/ElectricalSeries/data", "100:1300,5:20"),
              ("/units/spike_times", None), ("/processing/ecephys/LFP/LFP/data", "::3"),
@@ -224,31 +229,43 @@ def assert_nothing_retried(proxy):
     assert len(sent) == len(set(sent)), f"repeated requests: {sent}"
 
 
+def jittered(seed):
+    """No faults, the seed's jitter."""
+    return Scenario.none().jittered(seed, JITTER_SECONDS)
+
+
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 def test_a_wrong_secret_says_403_and_the_access_key_id_never_the_secret_and_is_not_retried(
-        seaweed, proxy, supports):
+        seaweed, proxy, supports, seed):
     require(supports, "s3")
     server = seaweed.server
     wrong = "wrong+secret/0123456789abcdefghijklmnopqrstu"
     proxy.reset_statistics()
-    result = run("ls", *s3_arguments(server, PROBE_KEY, proxy.address),
-                 env=environment(**server.credentials_environment(wrong)))
+    with proxy.using(jittered(seed)):
+        result = run("ls", *s3_arguments(server, PROBE_KEY, proxy.address),
+                     env=environment(**server.credentials_environment(wrong)))
     assert_clear_error(result, "403", re.escape(server.access_key_id))
     for secret in (wrong, server.secret_access_key):
         assert secret not in text(result.stderr) + text(result.stdout)
     assert_nothing_retried(proxy)
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
-def test_a_missing_key_names_the_bucket_and_the_key_and_is_not_retried(seaweed, proxy, supports, scheme):
+def test_a_missing_key_names_the_bucket_and_the_key_and_is_not_retried(seaweed, proxy, supports, scheme, seed):
     require(supports, scheme)
     server = seaweed.server
     key = "fixtures/no-such-object.nwb"
     proxy.reset_statistics()
+    with proxy.using(jittered(seed)):
+        if scheme == "http":
+            result = run("ls", server.http_url(key, proxy.address))
+        else:
+            result = run("ls", *s3_arguments(server, key, proxy.address),
+                         env=environment(**server.credentials_environment()))
     if scheme == "http":
-        result = run("ls", server.http_url(key, proxy.address))
         assert_clear_error(result, "404", re.escape(key))
     else:
-        result = run("ls", *s3_arguments(server, key, proxy.address), env=environment(**server.credentials_environment()))
         assert_clear_error(result, re.escape(server.bucket), re.escape(key))
     assert_nothing_retried(proxy)
 
@@ -259,9 +276,10 @@ def write_long_file(path, offset):
         file.create_dataset("data", data=np.arange(1_000_000, dtype="<f8") + offset, chunks=(65_536,))
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
 def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
-        seaweed, proxy, supports, scheme, scratch_key, tmp_path):
+        seaweed, proxy, supports, scheme, seed, scratch_key, tmp_path):
     require(supports, scheme)
     server = seaweed.server
     original, replacement = tmp_path / "original.h5", tmp_path / "replacement.h5"
@@ -270,6 +288,7 @@ def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
     server.put(scratch_key, original)
     # The second read reaches the server only after the object has been replaced.
     scenario = Scenario.sequence([Fault.run(lambda: server.replace(scratch_key, replacement))], skip=1)
+    scenario.jittered(seed, JITTER_SECONDS)
     arguments = ["cat", "--format", "npy", "--slice", "900000:900010"]
     with proxy.using(scenario):
         if scheme == "http":
@@ -284,11 +303,6 @@ def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
 
 # Faults ----------------------------------------------------------------------------------------
 
-# Every cell runs once per seed. A seed fixes the proxy's per-request jitter (so concurrent reads
-# arrive and finish in another order) and where a body fault cuts; nwbpeek's own backoff jitter
-# is random on every run. NWBPEEK_FAULT_SEEDS=1,2,3,4,5 runs more.
-FAULT_SEEDS = [int(seed) for seed in os.environ.get("NWBPEEK_FAULT_SEEDS", "1,2,3").split(",")]
-JITTER_SECONDS = 0.02
 # For the faults whose cost is a client timeout: nwbpeek's limits made short (the defaults, 20 s
 # below 1 KiB/s and a 10 s connect, are documented in Docs/RELIABILITY.md), so a cell costs
 # seconds. 2 s, not 1, so that a debug build on a busy machine is not taken for a stall.
@@ -426,14 +440,16 @@ def byte_range(header):
     return int(first), int(last)
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 def test_after_a_truncated_body_the_retry_fetches_only_the_missing_part(
-        seaweed, proxy, supports, scratch_key, tmp_path):
+        seaweed, proxy, supports, seed, scratch_key, tmp_path):
     require(supports, "s3")
     server = seaweed.server
     write_long_file(tmp_path / "long.h5", 0)
     server.put(scratch_key, tmp_path / "long.h5")
     proxy.reset_statistics()
-    with proxy.using(Scenario.sequence([Fault.truncate()], skip=1)):
+    cut_at = round(random.Random(seed).uniform(0.05, 0.95), 3)
+    with proxy.using(Scenario.sequence([Fault.truncate(cut_at)], skip=1).jittered(seed, JITTER_SECONDS)):
         result = run("cat", *s3_arguments(server, scratch_key, proxy.address), "/data", "--format", "npy",
                      "--slice", "900000:960000", env=environment(**server.credentials_environment()))
     np.testing.assert_array_equal(npy(result), np.arange(900_000, 960_000, dtype="<f8"))
