@@ -54,7 +54,7 @@ build-release: setup
 # Suites whose reads run against real servers with retry deadlines: run apart from the CPU-bound
 # suites, which otherwise hold every thread of Swift's cooperative pool for minutes and make a
 # deadline of the client pass while it waits for a thread, not for the network.
-TIMED_SUITES := HTTPSourceTests|RemoteListingTests|SeaweedFSTests
+TIMED_SUITES := HTTPSourceTests|HTTPSourceCancellationTests|RetryAfterServedTests|RemoteListingTests|SeaweedFSTests
 
 test: build replay-fuzz
 	swift test --scratch-path $(BUILD_DIR) --skip "$(TIMED_SUITES)"

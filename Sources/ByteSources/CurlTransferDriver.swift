@@ -37,21 +37,28 @@ final class CurlTransferDriver: Sendable {
         thread.start()
     }
 
-    /// Runs one transfer and returns what it gave; never throws (failures are in the outcome).
+    /// Runs one transfer and returns what it gave; never throws (failures are in the outcome). When
+    /// the calling task is cancelled the transfer is stopped, its outcome `CURLE_ABORTED_BY_CALLBACK`.
     func perform(_ request: TransferRequest) async -> TransferOutcome {
-        await withCheckedContinuation { continuation in
-            let transfer = CurlTransfer(request: request, continuation: continuation)
-            let accepted = queue.withLock { queue in
-                guard !queue.shuttingDown else { return false }
-                queue.submitted.append(transfer)
-                return true
+        let cancellation = TransferCancellation()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let transfer = CurlTransfer(request: request, continuation: continuation, cancellation: cancellation)
+                let accepted = queue.withLock { queue in
+                    guard !queue.shuttingDown else { return false }
+                    queue.submitted.append(transfer)
+                    return true
+                }
+                if accepted {
+                    curl_multi_wakeup(multi)
+                } else {
+                    transfer.outcome.curlMessage = "the source was closed"
+                    transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
+                }
             }
-            if accepted {
-                curl_multi_wakeup(multi)
-            } else {
-                transfer.outcome.curlMessage = "the source was closed"
-                transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
-            }
+        } onCancel: {
+            cancellation.cancel()
+            curl_multi_wakeup(multi)
         }
     }
 
@@ -82,6 +89,11 @@ final class CurlTransferDriver: Sendable {
                 curl_multi_cleanup(multi)
                 return
             }
+            // A cancelled task's transfer stops now, its connection closed, rather than run on unread.
+            for (handle, transfer) in running where transfer.cancellation.isCancelled {
+                running[handle] = nil
+                end(handle, transfer, code: CURLE_ABORTED_BY_CALLBACK)
+            }
             while running.count < maximumConcurrentTransfers, waitingStart < waiting.count {
                 let transfer = waiting[waitingStart]
                 waitingStart += 1
@@ -110,6 +122,10 @@ final class CurlTransferDriver: Sendable {
 
     /// Creates and adds the easy handle of `transfer`; on failure ends the transfer at once.
     private func start(_ transfer: CurlTransfer) -> UnsafeMutableRawPointer? {
+        guard !transfer.cancellation.isCancelled else {
+            transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
+            return nil
+        }
         guard let handle = curl_easy_init() else {
             transfer.outcome.curlMessage = "libcurl could not create a transfer"
             transfer.finish(code: CURLE_OUT_OF_MEMORY)
@@ -154,6 +170,11 @@ final class CurlTransferDriver: Sendable {
     }
 
     private func end(_ handle: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
+        // Zero until the request is about to be sent, on a new connection or a reused one.
+        var pretransfer: curl_off_t = 0
+        if nwbpeek_curl_easy_getinfo_offset(handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK {
+            transfer.outcome.requestSent = pretransfer > 0
+        }
         curl_multi_remove_handle(multi, handle)
         curl_easy_cleanup(handle)
         transfer.finish(code: code)

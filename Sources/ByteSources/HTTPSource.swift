@@ -10,7 +10,8 @@ import ByteKit
 /// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
 /// connections, checked range by range, retried when a failure is transient, and answered with
 /// slices of the received buffers. Small spans stay in a block cache; a range that a fetch in
-/// flight already covers waits for that fetch instead of asking again.
+/// flight already covers waits for that fetch instead of asking again. Cancelling the task of a
+/// `read` stops the transfers that no other read waits for (it then throws `CancellationError`).
 public final class HTTPSource: ByteSource {
     /// The object's URL.
     public let url: String
@@ -94,10 +95,29 @@ public final class HTTPSource: ByteSource {
                 throw ByteSourceError.outOfBounds(name: name, range: range, size: size)
             }
         }
-        let resolutions = await scheduler.resolve(ranges)
+        let (resolutions, claim) = await scheduler.resolve(ranges)
+        guard let claim else { return try await bytes(of: resolutions) }
+        // Cancelling the read stops the fetches that only it waits for; ending it, however it ends,
+        // gives them up too (a fetch still running after another failed is then stopped).
+        let scheduler = self.scheduler
+        do {
+            let results = try await withTaskCancellationHandler {
+                try await bytes(of: resolutions)
+            } onCancel: {
+                Task { await scheduler.release(claim) }
+            }
+            await scheduler.release(claim)
+            return results
+        } catch {
+            await scheduler.release(claim)
+            throw error
+        }
+    }
+
+    private func bytes(of resolutions: [ReadScheduler.Resolution]) async throws -> [Bytes] {
         var waited = false
         var results: [Bytes] = []
-        results.reserveCapacity(ranges.count)
+        results.reserveCapacity(resolutions.count)
         for resolution in resolutions {
             results.append(try await bytes(of: resolution, waited: &waited))
         }

@@ -9,7 +9,18 @@ extension HTTPSource {
     /// We read many ranges in parallel from one object, which is what makes S3 answer 503 SlowDown;
     /// one failed range fails the whole command. So we retry more than the SDKs (6 attempts) but
     /// start as quickly as object_store (100 ms) and cap lower (10 s): with full jitter the five
-    /// waits total 1.6 s on average and 3.1 s at worst, fine for an interactive tool.
+    /// waits total 1.6 s on average and 3.1 s at worst, fine for an interactive tool. A 429 or 503
+    /// whose `Retry-After` asks for longer than the backoff gets it, up to the same 10 s cap and
+    /// never past `readDeadline`: the server knows when its throttling ends, and the cap keeps one
+    /// throttled read from stalling a command for minutes.
+    ///
+    /// Time limits: `connectTimeout` (10 s; object_store uses 5 s, AWS SDKs 2–10 s) bounds
+    /// a black-holed connect, so one costs at most 6 × 10 s + 3.1 s of backoff before the error
+    /// names the host; `lowSpeedTime` (20 s below 1 KiB/s) aborts a stalled stream, which retrying
+    /// resumes where it stopped; `readDeadline` (300 s: object_store's 180 s bounds only the retrying,
+    /// ours also the transfers, which for a coalesced span of many MiB over a slow link take a while)
+    /// bounds everything.
+    /// `nwbpeek` exposes the first two as `--connect-timeout` and `--low-speed-time`.
     public struct Options: Sendable {
         /// Transfers running at once (more are queued). 8 saturates a 1 Gbit/s link at S3's
         /// 50–100 MB/s per connection; object_store runs 10, hidefix 16.

@@ -1,5 +1,6 @@
 import ByteKit
 import CCurl
+import Synchronization
 
 /// One ranged GET as the transfer thread performs it: what to ask for, and where the body goes.
 struct TransferRequest: Sendable {
@@ -47,6 +48,9 @@ struct TransferOutcome: Sendable {
     var answeredWithWholeObject = false
     /// The object's size, from Content-Range or (for a 200) Content-Length.
     var objectSize: UInt64?
+    /// A connection was made (or reused) and the request went out: a time-out without it is a
+    /// connect that never completed.
+    var requestSent = false
 
     /// The whole range arrived, checked.
     var isComplete: Bool { bodyProblem == nil && expected > 0 && received == expected }
@@ -57,11 +61,22 @@ struct TransferOutcome: Sendable {
     }
 }
 
+/// Set when the task waiting for a transfer is cancelled; the transfer thread then stops the transfer
+/// (closing its connection) instead of letting it run to its end.
+final class TransferCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    var isCancelled: Bool { flag.load(ordering: .acquiring) }
+
+    func cancel() { flag.store(true, ordering: .releasing) }
+}
+
 /// The state of one transfer while libcurl runs it. Touched only by the transfer thread once
 /// submitted.
 final class CurlTransfer: @unchecked Sendable {
     let request: TransferRequest
     let continuation: CheckedContinuation<TransferOutcome, Never>
+    let cancellation: TransferCancellation
     var outcome = TransferOutcome()
     var headerList: UnsafeMutablePointer<curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -82,9 +97,13 @@ final class CurlTransfer: @unchecked Sendable {
 
     static let errorBodyLimit = 4096
 
-    init(request: TransferRequest, continuation: CheckedContinuation<TransferOutcome, Never>) {
+    init(
+        request: TransferRequest, continuation: CheckedContinuation<TransferOutcome, Never>,
+        cancellation: TransferCancellation
+    ) {
         self.request = request
         self.continuation = continuation
+        self.cancellation = cancellation
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 

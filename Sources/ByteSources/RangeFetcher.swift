@@ -5,7 +5,8 @@ import Foundation
 /// Fetches one range of an HTTP object into a buffer, retrying what is transient: each attempt
 /// asks only for the bytes still missing, every answer is checked (status, Content-Range, body
 /// length, ETag) before its bytes count, and the backoff between attempts is full-jitter
-/// exponential (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
+/// exponential (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015), lengthened to a 429's
+/// or 503's `Retry-After` (up to `maximumBackoff`, and never past the read's deadline).
 struct RangeFetcher: Sendable {
     let url: String
     let signer: (any RequestSigner)?
@@ -87,11 +88,14 @@ struct RangeFetcher: Sendable {
         var received = 0
         var objectSize: UInt64?
         var lastFailure: HTTPSourceError?
+        var serverAsked: Duration?
         for attempt in 1...max(1, options.maximumAttempts) {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw deadlineError(last: lastFailure) }
             if attempt > 1 {
-                let delay = backoff(beforeAttempt: attempt)
+                let delay = Self.retryDelay(
+                    backoff: backoff(beforeAttempt: attempt), serverAsked: serverAsked, maximum: options.maximumBackoff)
+                // A wait that would end past the deadline gives up now rather than later.
                 guard delay < remaining else { throw deadlineError(last: lastFailure) }
                 try await Task.sleep(for: delay)
             }
@@ -99,6 +103,8 @@ struct RangeFetcher: Sendable {
             let outcome = await attemptOnce(
                 asked, into: buffer, at: bufferOffset + received, sizeKnown: sizeKnown,
                 timeout: ContinuousClock.now.duration(to: deadline), isRetry: attempt > 1)
+            // A cancelled read's transfer was stopped: its outcome is no failure to retry or report.
+            try Task.checkCancellation()
             if let validator, (200..<300).contains(outcome.status), validator.isContradicted(by: outcome.headers) {
                 throw HTTPSourceError.objectChanged(url: url, openedETag: validator.label)
             }
@@ -124,6 +130,7 @@ struct RangeFetcher: Sendable {
             let (failure, retryable) = classify(outcome, asked: asked)
             guard retryable else { throw failure }
             lastFailure = failure
+            serverAsked = Self.retryAfter(outcome)
         }
         throw HTTPSourceError.retriesExhausted(
             url: url, attempts: max(1, options.maximumAttempts),
@@ -169,6 +176,23 @@ struct RangeFetcher: Sendable {
             options.maximumBackoff,
             options.initialBackoff * Double(1 << min(attempt - 2, 30)))
         return ceiling * Double.random(in: 0...1)
+    }
+
+    /// The wait before a retry: the backoff, or the server's `Retry-After` when that is longer, but
+    /// never more than `maximum`: a server asking for minutes would otherwise stall an interactive
+    /// read, which is better failed with the server's status.
+    static func retryDelay(backoff: Duration, serverAsked: Duration?, maximum: Duration) -> Duration {
+        min(maximum, max(backoff, serverAsked ?? .zero))
+    }
+
+    /// The wait a 429 or 503 (SlowDown included) asks for in `Retry-After`, a date being measured
+    /// from the answer's own `Date` when it has one.
+    static func retryAfter(_ outcome: TransferOutcome) -> Duration? {
+        guard outcome.status == 429 || outcome.status == 503, let value = outcome.headers["retry-after"] else {
+            return nil
+        }
+        let answered = outcome.headers["date"].flatMap { HTTPDate.parse($0) } ?? Date()
+        return RetryAfter(headerValue: value, now: answered)?.delay
     }
 
     private func deadlineError(last: HTTPSourceError?) -> HTTPSourceError {
@@ -217,6 +241,9 @@ struct RangeFetcher: Sendable {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return (.hostNotFound(host: host, reason: reason), false)
         case CURLE_COULDNT_CONNECT:
+            return (.cannotConnect(host: host, reason: reason), true)
+        case CURLE_OPERATION_TIMEDOUT where !outcome.requestSent:
+            // The connect time-out (a dropped SYN, a firewall's black hole, a TLS handshake that stalls).
             return (.cannotConnect(host: host, reason: reason), true)
         case CURLE_OPERATION_TIMEDOUT, CURLE_PARTIAL_FILE, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING,
             CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR:

@@ -26,6 +26,10 @@ static inline CURLcode nwbpeek_curl_easy_getinfo_long(CURL *handle, CURLINFO inf
     return curl_easy_getinfo(handle, info, value);
 }
 
+static inline CURLcode nwbpeek_curl_easy_getinfo_offset(CURL *handle, CURLINFO info, curl_off_t *value) {
+    return curl_easy_getinfo(handle, info, value);
+}
+
 static inline CURLMcode nwbpeek_curl_multi_setopt_long(CURLM *handle, CURLMoption option, long value) {
     return curl_multi_setopt(handle, option, value);
 }

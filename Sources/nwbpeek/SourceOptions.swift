@@ -18,9 +18,27 @@ struct RemoteOptions: ParsableArguments {
     @Option(help: "Transfers at once from a remote source.")
     var maxConnections = HTTPSource.Options().maximumConcurrentTransfers
 
+    @Option(
+        help: ArgumentHelp(
+            "Seconds to wait for a connection (TCP and TLS) to a remote source before trying again.",
+            valueName: "seconds"))
+    var connectTimeout = Double(HTTPSource.Options().connectTimeout.components.seconds)
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a transfer may stay below 1 KiB/s (a stalled connection) before it is aborted and retried.",
+            valueName: "seconds"))
+    var lowSpeedTime = Int(HTTPSource.Options().lowSpeedTime.components.seconds)
+
     func validate() throws {
         guard (1...256).contains(maxConnections) else {
             throw ValidationError("--max-connections must be between 1 and 256, not \(maxConnections)")
+        }
+        guard connectTimeout >= 0.001, connectTimeout <= 600 else {
+            throw ValidationError("--connect-timeout must be between 0.001 and 600 seconds, not \(connectTimeout)")
+        }
+        guard (1...3600).contains(lowSpeedTime) else {
+            throw ValidationError("--low-speed-time must be between 1 and 3600 seconds, not \(lowSpeedTime)")
         }
     }
 
@@ -31,6 +49,8 @@ struct RemoteOptions: ParsableArguments {
         var options = HTTPSource.Options()
         options.maximumConcurrentTransfers = maxConnections
         options.maximumConnectionsPerHost = maxConnections
+        options.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
+        options.lowSpeedTime = .seconds(lowSpeedTime)
         switch SourceLocation(name) {
         case .http:
             return try await HTTPSource(url: name, options: options, knownVersion: knownVersion)

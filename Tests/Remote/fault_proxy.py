@@ -10,16 +10,20 @@ keep-alive on one side is keep-alive on the other.
 
 Latency: `latency` seconds (default 0.04, one round trip) before each request is answered, and
 `connect_latency` (default: the same) when a client opens a connection, as the TCP handshake
-costs on a real network. No bandwidth limit.
+costs on a real network; a scenario may add a seeded jitter per request. No bandwidth limit.
 
 Faults (`Fault`, chosen by a `Scenario`): an error status with S3's XML body (503 ServiceUnavailable,
 503 SlowDown, 500, 502, 504, 429, 408), a connection reset mid-body, a body cut short under its
 full Content-Length (FIN), a stalled stream, a request never answered, a 200 with the whole object
 for a range request, a wrong Content-Range, a 416, extra delay, and an action run before a request
-is forwarded (replacing the object mid-session). Scenarios are repeatable: a
+is forwarded (replacing the object mid-session). 429 and 503 carry Retry-After (0 unless the fault
+says otherwise, in seconds or as an HTTP-date). Scenarios are repeatable: a
 scripted sequence in arrival order, a script per distinct request (method, path, Range) so that
 concurrent clients see the same thing every run, or seeded random draws keyed on the request and
 its attempt number.
+
+`ConnectBlackHole` is an address whose connects never complete (a dropped SYN), for a client's
+connect timeout.
 
 Usage:
     with FaultProxy("127.0.0.1", 8333) as proxy:
@@ -32,6 +36,7 @@ Usage:
 import asyncio
 import contextlib
 import dataclasses
+import email.utils
 import hashlib
 import re
 import socket
@@ -69,15 +74,21 @@ class Fault:
     fraction: float = 0.5
     seconds: float = 0.0
     action: object = dataclasses.field(default=None, compare=False)
+    # For 429 and 503: the Retry-After asked for, in seconds, sent as a number or (as_date) an HTTP-date.
+    retry_after: int = 0
+    as_date: bool = False
 
     @staticmethod
-    def error(status, code=None):
-        """An error response with S3's XML body; the request never reaches the server."""
-        return Fault("status", status=status, code=code or S3_ERRORS[status][0])
+    def error(status, code=None, retry_after=0, as_date=False):
+        """An error response with S3's XML body; the request never reaches the server. A 429 or 503
+        says `Retry-After: retry_after` (seconds), or with `as_date` the HTTP-date that many seconds
+        after the response's `Date`."""
+        return Fault("status", status=status, code=code or S3_ERRORS[status][0], retry_after=retry_after,
+                     as_date=as_date)
 
     @staticmethod
-    def slow_down():
-        return Fault("status", status=503, code="SlowDown")
+    def slow_down(retry_after=0):
+        return Fault("status", status=503, code="SlowDown", retry_after=retry_after)
 
     @staticmethod
     def reset(fraction=0.5):
@@ -134,6 +145,8 @@ class Request:
     header_lines: list  # the raw lines, forwarded untouched
     headers: dict  # lower-cased names
     body: bytes
+    # Seconds of the scenario's jitter added before answering.
+    jitter: float = 0.0
     # What the proxy did with it: method, target, range, fault (kind or None), status, bytes.
     log_entry: dict = dataclasses.field(default_factory=dict)
 
@@ -161,6 +174,7 @@ class Scenario:
         self.rates = dict(rates or {})
         self.seed = seed
         self.applies_to = applies_to
+        self.jitter = 0.0
         self.arrivals = 0
         self.attempts = {}
         self.injected = []  # (method, target, range, fault kind), in the order injected
@@ -189,6 +203,17 @@ class Scenario:
             raise ValueError("fault rates add up to more than 1")
         return cls("random", rates=rates, seed=seed, applies_to=applies_to)
 
+    def jittered(self, seed, jitter):
+        """This scenario with up to `jitter` seconds of extra latency per request, drawn from `seed`,
+        the request and its attempt: concurrent requests arrive and finish in another order for
+        another seed, the same order for the same one."""
+        self.seed, self.jitter = seed, jitter
+        return self
+
+    def _draw(self, *key):
+        """A number in [0, 1) fixed by the seed and `key`."""
+        return int.from_bytes(hashlib.sha256(repr((self.seed, *key)).encode()).digest()[:8], "big") / 2**64
+
     def fault_for(self, request):
         if not self.applies_to(request):
             return None
@@ -196,14 +221,15 @@ class Scenario:
         self.arrivals += 1
         attempt = self.attempts.get(request.identity, 0)
         self.attempts[request.identity] = attempt + 1
+        if self.jitter:
+            request.jitter = self.jitter * self._draw("jitter", request.identity, attempt)
         fault = None
         if self.mode == "sequence" and 0 <= arrival - self.skip < len(self.faults):
             fault = self.faults[arrival - self.skip]
         elif self.mode == "each_request" and attempt < len(self.faults):
             fault = self.faults[attempt]
         elif self.mode == "random":
-            key = repr((self.seed, request.identity, attempt)).encode()
-            draw = int.from_bytes(hashlib.sha256(key).digest()[:8], "big") / 2**64
+            draw = self._draw(request.identity, attempt)
             for candidate, rate in self.rates.items():
                 if draw < rate:
                     fault = candidate
@@ -358,8 +384,8 @@ class FaultProxy:
 
     def requests_served(self):
         """One entry per request since the last reset_statistics(), in arrival order: method,
-        target, range, fault (its kind, or None), status, body bytes sent, and the monotonic
-        times it was read and answered (started, finished)."""
+        target, range, fault (its kind, or None), status, body bytes sent, the scenario's jitter
+        added, and the monotonic times it was read and answered (started, finished)."""
         with self._lock:
             return [dict(entry) for entry in self._log]
 
@@ -488,8 +514,9 @@ class FaultProxy:
     async def _answer(self, request, upstream, writer):
         """Serves one request; returns whether the client connection stays open."""
         fault = self.scenario.fault_for(request)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        request.log_entry["jitter"] = request.jitter
+        if self.latency or request.jitter:
+            await asyncio.sleep(self.latency + request.jitter)
         if fault is not None:
             request.log_entry["fault"] = fault.kind
             self._count(faults=1)
@@ -501,7 +528,8 @@ class FaultProxy:
                 await asyncio.sleep(fault.seconds)
                 return False
             elif fault.kind == "status":
-                return await self._send_error(request, writer, fault.status, fault.code)
+                return await self._send_error(request, writer, fault.status, fault.code, retry_after=fault.retry_after,
+                                              retry_after_as_date=fault.as_date)
         if fault is not None and fault.kind == "full_object":
             # Without its Range the request would no longer match a signature over that header:
             # the whole object is fetched unsigned (the test bucket is public-read).
@@ -515,17 +543,20 @@ class FaultProxy:
             return await self._send_error(request, writer, 502, S3_ERRORS[502][0], detail=str(error))
         return await self._relay(request, upstream, writer, fault, first_line, header_lines, headers)
 
-    async def _send_error(self, request, writer, status, code, detail="", extra_headers=()):
+    async def _send_error(self, request, writer, status, code, detail="", extra_headers=(), retry_after=0,
+                          retry_after_as_date=False):
         """An S3-style error response (XML body), the connection kept open."""
         with self._lock:
             request_id = f"NWBPEEK-FAULT-{self._statistics['requests']}"
         body = s3_error_body(status, code, request.target.split("?")[0], request_id)
         if detail:
             body = body.replace(b"</RequestId>", f"</RequestId><Detail>{detail}</Detail>".encode(), 1)
+        now = int(time.time())
         headers = ["Content-Type: application/xml", f"Content-Length: {len(body)}", f"x-amz-request-id: {request_id}",
-                   *extra_headers]
+                   f"Date: {email.utils.formatdate(now, usegmt=True)}", *extra_headers]
         if status in (429, 503):
-            headers.append("Retry-After: 0")
+            after = email.utils.formatdate(now + retry_after, usegmt=True) if retry_after_as_date else retry_after
+            headers.append(f"Retry-After: {after}")
         sent_body = request.method != "HEAD"
         # Counted before the bytes leave: a client may read the statistics as soon as it has them.
         self._count(request.log_entry, status=status, bytes=len(body) if sent_body else 0)
@@ -630,3 +661,57 @@ class FaultProxy:
         if first + shift < 0:
             return line
         return f"{name}: bytes {first + shift}-{last + shift}/{total}"
+
+
+class ConnectBlackHole:
+    """A loopback address whose connects never complete, as behind a firewall that drops packets:
+    a listening socket with a backlog of 0 that never accepts, its one accept-queue place taken by
+    an idle connection. Linux then drops every further SYN (tcp_conn_request: the accept queue is
+    full), so a client's connect hangs until its own timeout. No root needed.
+
+    `holds` says whether a probe's connect really hung (checked on entry): a kernel that answers
+    (or resets) such SYNs makes the hole useless, and a test should skip.
+
+    Usage:
+        with ConnectBlackHole() as hole:
+            hole.address  # http://127.0.0.1:PORT
+    """
+
+    PROBE_SECONDS = 0.3
+    MAXIMUM_FILLERS = 4
+
+    def __init__(self):
+        self.listener = None
+        self.port = None
+        self.fillers = []
+        self.holds = False
+
+    @property
+    def address(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.port = self.listener.getsockname()[1]
+        # Connect until one hangs: the ones that complete fill the queue and are kept open.
+        for _ in range(self.MAXIMUM_FILLERS + 1):
+            connection = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            connection.settimeout(self.PROBE_SECONDS)
+            try:
+                connection.connect(("127.0.0.1", self.port))
+            except (socket.timeout, TimeoutError):
+                connection.close()
+                self.holds = True
+                break
+            except OSError:
+                connection.close()
+                break
+            self.fillers.append(connection)
+        return self
+
+    def __exit__(self, *exception):
+        for connection in self.fillers:
+            connection.close()
+        self.listener.close()

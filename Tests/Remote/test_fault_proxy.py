@@ -3,6 +3,8 @@ proxy's promises: signed requests pass untouched, scenarios repeat, latency is a
 and bytes are counted."""
 
 import concurrent.futures
+import datetime
+import email.utils
 import statistics
 import time
 
@@ -10,7 +12,7 @@ import pytest
 import requests
 import urllib3
 
-from fault_proxy import Fault, Scenario
+from fault_proxy import ConnectBlackHole, Fault, Scenario
 
 KEY = "fixtures/sample.nwb"
 RANGE = (1000, 9191)  # inclusive, as HTTP writes it
@@ -181,6 +183,46 @@ def test_each_request_scenario_gives_every_distinct_range_its_burst_under_concur
     assert proxy.statistics()["statuses"] == {503: 2 * len(ranges), 206: len(ranges)}
 
 
+@pytest.mark.parametrize("as_date", [False, True], ids=["seconds", "date"])
+def test_a_503_or_429_asks_for_a_wait_in_seconds_or_as_an_http_date(through, proxy, as_date):
+    url, _ = through
+    with proxy.using(Scenario.sequence([Fault.error(503, retry_after=2, as_date=as_date), Fault.error(429)])):
+        asking, default = plain_get(url), plain_get(url)
+    assert default.headers["Retry-After"] == "0"
+    if as_date:
+        wait = (email.utils.parsedate_to_datetime(asking.headers["Retry-After"])
+                - email.utils.parsedate_to_datetime(asking.headers["Date"]))
+        assert wait == datetime.timedelta(seconds=2)
+    else:
+        assert asking.headers["Retry-After"] == "2"
+
+
+def test_jitter_is_a_seeded_draw_per_request_and_attempt(through, proxy):
+    url, _ = through
+
+    def jitters(seed):
+        proxy.reset_statistics()
+        with proxy.using(Scenario.none().jittered(seed, 0.02)), requests.Session() as session:
+            for start in (0, 1000, 0, 2000):
+                session.get(url, headers={"Range": f"bytes={start}-{start + 99}"}, timeout=5)
+        return [entry["jitter"] for entry in proxy.requests_served()]
+
+    first, again, other = jitters(1), jitters(1), jitters(2)
+    assert first == again and first != other
+    assert all(0 <= jitter < 0.02 for jitter in first + other)
+    assert first[0] != first[2], "a second attempt at the same range draws anew"
+
+
+def test_a_connect_to_the_black_hole_hangs_until_the_clients_connect_timeout():
+    with ConnectBlackHole() as hole:
+        if not hole.holds:
+            pytest.skip("this kernel answers connects beyond a full accept queue: no black hole")
+        started = time.monotonic()
+        with pytest.raises(requests.exceptions.ConnectTimeout):
+            requests.get(f"{hole.address}/bucket/key", timeout=(0.5, 5))
+        assert 0.45 <= time.monotonic() - started < 2
+
+
 def test_a_seeded_random_scenario_repeats_and_another_seed_differs(through, proxy):
     url, _ = through
     rates = {Fault.error(503): 0.3, Fault.error(500): 0.2}
@@ -216,7 +258,7 @@ def test_the_proxy_logs_each_request_with_its_fault_status_and_bytes(through, pr
             session.get(url, headers=RANGE_HEADER, timeout=5)
         session.get(url, headers=RANGE_HEADER, timeout=5)
     target = url.split(proxy.address, 1)[1]
-    entry = {"method": "GET", "target": target, "range": RANGE_HEADER["Range"], "status": 206}
+    entry = {"method": "GET", "target": target, "range": RANGE_HEADER["Range"], "status": 206, "jitter": 0.0}
     served = [{name: value for name, value in served.items() if name not in ("started", "finished")}
               for served in proxy.requests_served()]
     assert served == [{**entry, "fault": "truncate", "bytes": len(expected) // 2},

@@ -7,6 +7,7 @@ AWS_REGION), with `--endpoint URL` (path-style), `--anon` (unsigned) and `--stat
 bytes on stderr). Until the binary accepts URLs, each test skips with the binary's own answer.
 """
 
+import dataclasses
 import functools
 import io
 import json
@@ -22,7 +23,7 @@ import h5py
 import numpy as np
 import pytest
 
-from fault_proxy import Fault, Scenario
+from fault_proxy import ConnectBlackHole, Fault, Scenario
 from remote_files import files_to_upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,11 @@ NOT_A_URL_READER = re.compile(r"No such file or directory|Unknown option|unsuppo
 CRASH = re.compile(r"Fatal error|Stack dump|Segmentation fault|Illegal instruction|Trace/breakpoint", re.IGNORECASE)
 # Within this a faulted command must have finished, with the right output or an error.
 FAULT_DEADLINE_SECONDS = 30
+# Every fault and error test runs once per seed. A seed fixes the proxy's per-request jitter (so
+# concurrent reads arrive and finish in another order) and where a body fault cuts; nwbpeek's own
+# backoff jitter is random on every run. NWBPEEK_FAULT_SEEDS=1,2,3,4,5 runs more.
+FAULT_SEEDS = [int(seed) for seed in os.environ.get("NWBPEEK_FAULT_SEEDS", "1,2,3").split(",")]
+JITTER_SECONDS = 0.02
 # Datasets of sample.nwb read by `cat`, whole or sliced: chunked+gzip, contiguous, compact-sized.
 CAT_READS = [("/acquisition/ElectricalSeries/data", None), ("/acquisition/ElectricalSeries/data", "100:1300,5:20"),
              ("/units/spike_times", None), ("/processing/ecephys/LFP/LFP/data", "::3"),
@@ -223,31 +229,43 @@ def assert_nothing_retried(proxy):
     assert len(sent) == len(set(sent)), f"repeated requests: {sent}"
 
 
+def jittered(seed):
+    """No faults, the seed's jitter."""
+    return Scenario.none().jittered(seed, JITTER_SECONDS)
+
+
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 def test_a_wrong_secret_says_403_and_the_access_key_id_never_the_secret_and_is_not_retried(
-        seaweed, proxy, supports):
+        seaweed, proxy, supports, seed):
     require(supports, "s3")
     server = seaweed.server
     wrong = "wrong+secret/0123456789abcdefghijklmnopqrstu"
     proxy.reset_statistics()
-    result = run("ls", *s3_arguments(server, PROBE_KEY, proxy.address),
-                 env=environment(**server.credentials_environment(wrong)))
+    with proxy.using(jittered(seed)):
+        result = run("ls", *s3_arguments(server, PROBE_KEY, proxy.address),
+                     env=environment(**server.credentials_environment(wrong)))
     assert_clear_error(result, "403", re.escape(server.access_key_id))
     for secret in (wrong, server.secret_access_key):
         assert secret not in text(result.stderr) + text(result.stdout)
     assert_nothing_retried(proxy)
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
-def test_a_missing_key_names_the_bucket_and_the_key_and_is_not_retried(seaweed, proxy, supports, scheme):
+def test_a_missing_key_names_the_bucket_and_the_key_and_is_not_retried(seaweed, proxy, supports, scheme, seed):
     require(supports, scheme)
     server = seaweed.server
     key = "fixtures/no-such-object.nwb"
     proxy.reset_statistics()
+    with proxy.using(jittered(seed)):
+        if scheme == "http":
+            result = run("ls", server.http_url(key, proxy.address))
+        else:
+            result = run("ls", *s3_arguments(server, key, proxy.address),
+                         env=environment(**server.credentials_environment()))
     if scheme == "http":
-        result = run("ls", server.http_url(key, proxy.address))
         assert_clear_error(result, "404", re.escape(key))
     else:
-        result = run("ls", *s3_arguments(server, key, proxy.address), env=environment(**server.credentials_environment()))
         assert_clear_error(result, re.escape(server.bucket), re.escape(key))
     assert_nothing_retried(proxy)
 
@@ -258,9 +276,10 @@ def write_long_file(path, offset):
         file.create_dataset("data", data=np.arange(1_000_000, dtype="<f8") + offset, chunks=(65_536,))
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
 def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
-        seaweed, proxy, supports, scheme, scratch_key, tmp_path):
+        seaweed, proxy, supports, scheme, seed, scratch_key, tmp_path):
     require(supports, scheme)
     server = seaweed.server
     original, replacement = tmp_path / "original.h5", tmp_path / "replacement.h5"
@@ -269,6 +288,7 @@ def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
     server.put(scratch_key, original)
     # The second read reaches the server only after the object has been replaced.
     scenario = Scenario.sequence([Fault.run(lambda: server.replace(scratch_key, replacement))], skip=1)
+    scenario.jittered(seed, JITTER_SECONDS)
     arguments = ["cat", "--format", "npy", "--slice", "900000:900010"]
     with proxy.using(scenario):
         if scheme == "http":
@@ -283,46 +303,97 @@ def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
 
 # Faults ----------------------------------------------------------------------------------------
 
+# For the faults whose cost is a client timeout: nwbpeek's limits made short (the defaults, 20 s
+# below 1 KiB/s and a 10 s connect, are documented in Docs/RELIABILITY.md), so a cell costs
+# seconds. 2 s, not 1, so that a debug build on a busy machine is not taken for a stall.
+LOW_SPEED_SECONDS = 2
+CONNECT_TIMEOUT_SECONDS = 0.3
+SHORT_LIMITS = ("--low-speed-time", str(LOW_SPEED_SECONDS))
+# nwbpeek's attempts per request and the most it waits before each retry (HTTPSourceOptions.swift:
+# 6 attempts, full jitter from 100 ms doubling): what a black-holed connect may cost at most.
+ATTEMPTS = 6
+BACKOFF_CEILINGS = sum(0.1 * 2 ** retry for retry in range(ATTEMPTS - 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class FaultCell:
+    """A fault of the matrix: `scenario(rng)` makes its scenario (rng: random.Random of the seed),
+    `client` adds nwbpeek options, `check(served)` inspects the proxy's log afterwards."""
+    scenario: object
+    commands: tuple = ("ls", "cat")
+    client: tuple = ()
+    check: object = None
+
+
 def every_read(*faults):
-    return lambda: Scenario.each_request(list(faults))
+    return lambda rng: Scenario.each_request(list(faults))
 
 
 def one_read(fault):
-    """Only the second GET (after the first, which opens the file): for faults whose cost is the
-    client's timeout, paid once rather than once per read."""
-    return lambda: Scenario.sequence([fault], skip=1)
+    """Only the second GET (after the first, which opens the file): for faults whose cost is a
+    wait, paid once rather than once per read."""
+    return lambda rng: Scenario.sequence([fault], skip=1)
 
 
-# Each fault's scenario; each_request ones fault the first attempt(s) of every distinct read.
+def cut(make):
+    """Every read gets the body fault `make(fraction)` once, cut where the seed says."""
+    return lambda rng: Scenario.each_request([make(round(rng.uniform(0.05, 0.95), 3))])
+
+
+def waited_for_retry_after(seconds):
+    """The retry of each request answered with Retry-After came at least `seconds` later (the
+    backoff alone waits at most 0.1 s before a second attempt)."""
+    def check(served):
+        faulted = [index for index, entry in enumerate(served) if entry["fault"] == "status"]
+        assert faulted, "no request was answered with Retry-After"
+        for index in faulted:
+            answered = served[index]
+            identity = (answered["method"], answered["target"], answered["range"])
+            retry = next((entry for entry in served[index + 1:]
+                          if (entry["method"], entry["target"], entry["range"]) == identity), None)
+            assert retry is not None, f"{identity} was not retried"
+            gap = retry["started"] - answered["finished"]
+            # The proxy stamps `finished` after the answer left, a few ms after the client may have it.
+            assert gap >= seconds - 0.05, f"retried {gap:.3f} s after Retry-After: {seconds}"
+    return check
+
+
 FAULTS = {
-    "503 burst of 2": every_read(Fault.error(503), Fault.error(503)),
-    "SlowDown burst of 2": every_read(Fault.slow_down(), Fault.slow_down()),
-    "500": every_read(Fault.error(500)),
-    "502": every_read(Fault.error(502)),
-    "504": every_read(Fault.error(504)),
-    "429": every_read(Fault.error(429)),
-    "408": every_read(Fault.error(408)),
-    "reset mid-body": every_read(Fault.reset()),
-    "truncated body": every_read(Fault.truncate()),
-    "200 with the whole object": every_read(Fault.full_object()),
-    "wrong Content-Range": every_read(Fault.wrong_content_range()),
-    "416": every_read(Fault.range_not_satisfiable()),
-    "503 longer than any retry budget": every_read(*[Fault.error(503)] * 50),
-    "stalled stream": one_read(Fault.stall(seconds=FAULT_DEADLINE_SECONDS)),
-    "unanswered request": one_read(Fault.hang(seconds=FAULT_DEADLINE_SECONDS)),
+    "503 burst of 2": FaultCell(every_read(Fault.error(503), Fault.error(503))),
+    "SlowDown burst of 2": FaultCell(every_read(Fault.slow_down(), Fault.slow_down())),
+    "500": FaultCell(every_read(Fault.error(500))),
+    "502": FaultCell(every_read(Fault.error(502))),
+    "504": FaultCell(every_read(Fault.error(504))),
+    "429": FaultCell(every_read(Fault.error(429))),
+    "408": FaultCell(every_read(Fault.error(408))),
+    "reset mid-body": FaultCell(cut(Fault.reset)),
+    "truncated body": FaultCell(cut(Fault.truncate)),
+    "200 with the whole object": FaultCell(every_read(Fault.full_object())),
+    "wrong Content-Range": FaultCell(every_read(Fault.wrong_content_range())),
+    "416": FaultCell(every_read(Fault.range_not_satisfiable())),
+    "503 longer than any retry budget": FaultCell(every_read(*[Fault.error(503)] * 50)),
+    "503 with Retry-After 1 s": FaultCell(one_read(Fault.error(503, retry_after=1)), commands=("cat",),
+                                          check=waited_for_retry_after(1)),
+    "SlowDown with Retry-After 1 s": FaultCell(one_read(Fault.slow_down(retry_after=1)), commands=("ls",),
+                                               check=waited_for_retry_after(1)),
+    "429 with Retry-After as an HTTP-date 1 s on": FaultCell(
+        one_read(Fault.error(429, retry_after=1, as_date=True)), commands=("cat",), check=waited_for_retry_after(1)),
+    # The timeouts: for `cat` only, under short client limits. The proxy holds on longer than them.
+    "stalled stream": FaultCell(lambda rng: Scenario.sequence([Fault.stall(seconds=10, fraction=rng.uniform(0, 0.9))],
+                                                              skip=1),
+                                commands=("cat",), client=SHORT_LIMITS),
+    "unanswered request": FaultCell(one_read(Fault.hang(seconds=10)), commands=("cat",), client=SHORT_LIMITS),
 }
 
-
-# The faults whose cost is a client timeout are run with one command only (the suite's budget).
-CELLS = [pytest.param(command, FAULTS[name], id=f"{command}-{name}") for name in FAULTS for command in ("ls", "cat")
-         if command == "cat" or name not in ("stalled stream", "unanswered request")]
+CELLS = [pytest.param(command, name, seed, id=f"{command}-{name}-seed{seed}")
+         for name, cell in FAULTS.items() for command in cell.commands for seed in FAULT_SEEDS]
 
 
-@pytest.mark.parametrize("command, scenario_for", CELLS)
-def test_faulted_reads_give_the_local_output_or_a_clear_error_in_time(
-        seaweed, proxy, supports, command, scenario_for):
+@pytest.mark.parametrize("command, fault, seed", CELLS)
+def test_faulted_reads_give_the_local_output_or_a_clear_error_in_time(seaweed, proxy, supports, command, fault, seed):
     require(supports, "s3")
     server = seaweed.server
+    cell = FAULTS[fault]
     local = seaweed.local(PROBE_KEY)
     if command == "ls":
         tail, expected = [], local_run("ls", "--recursive", "--json", local)
@@ -330,16 +401,38 @@ def test_faulted_reads_give_the_local_output_or_a_clear_error_in_time(
         tail = cat_arguments("/acquisition/ElectricalSeries/data", "100:1300,5:20")
         expected = local_run("cat", local, *tail)
     head = ["ls", "--recursive", "--json"] if command == "ls" else ["cat"]
-    with proxy.using(scenario_for()) as scenario:
-        result = run(*head, *s3_arguments(server, PROBE_KEY, proxy.address), *tail,
+    proxy.reset_statistics()
+    scenario = cell.scenario(random.Random(seed)).jittered(seed, JITTER_SECONDS)
+    with proxy.using(scenario):
+        result = run(*head, *s3_arguments(server, PROBE_KEY, proxy.address), *tail, *cell.client,
                      env=environment(**server.credentials_environment()), timeout=FAULT_DEADLINE_SECONDS + 30)
     if not scenario.injected:
         pytest.skip("nwbpeek made a single GET: no later read to fault")
-    assert result.seconds < FAULT_DEADLINE_SECONDS, f"took {result.seconds:.1f} s"
+    assert result.seconds < FAULT_DEADLINE_SECONDS, f"seed {seed}: took {result.seconds:.1f} s"
     if result.returncode == 0:
-        assert result.stdout == expected.stdout
+        assert result.stdout == expected.stdout, f"seed {seed}"
     else:
         assert_clear_error(result)
+    if cell.check:
+        cell.check(proxy.requests_served())
+
+
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
+def test_a_black_holed_connect_names_the_endpoint_within_its_connect_timeouts(seaweed, supports, seed):
+    """The endpoint's SYNs are dropped: every attempt waits out --connect-timeout, then the error
+    names the host and port, within attempts x timeout + the backoff ceilings (+3 s to start)."""
+    require(supports, "s3")
+    server = seaweed.server
+    with ConnectBlackHole() as hole:
+        if not hole.holds:
+            pytest.skip("this kernel answers connects beyond a full accept queue: no black hole to test")
+        result = run("ls", *s3_arguments(server, PROBE_KEY, hole.address), "--connect-timeout",
+                     str(CONNECT_TIMEOUT_SECONDS), env=environment(**server.credentials_environment()),
+                     timeout=FAULT_DEADLINE_SECONDS)
+    assert_clear_error(result, "cannot connect", re.escape(f"127.0.0.1:{hole.port}"), f"{ATTEMPTS} attempts")
+    deadline = ATTEMPTS * CONNECT_TIMEOUT_SECONDS + BACKOFF_CEILINGS + 3
+    assert ATTEMPTS * CONNECT_TIMEOUT_SECONDS * 0.9 <= result.seconds < deadline, (
+        f"run {seed}: {result.seconds:.2f} s, expected {ATTEMPTS} connect timeouts of {CONNECT_TIMEOUT_SECONDS} s")
 
 
 def byte_range(header):
@@ -347,14 +440,16 @@ def byte_range(header):
     return int(first), int(last)
 
 
+@pytest.mark.parametrize("seed", FAULT_SEEDS)
 def test_after_a_truncated_body_the_retry_fetches_only_the_missing_part(
-        seaweed, proxy, supports, scratch_key, tmp_path):
+        seaweed, proxy, supports, seed, scratch_key, tmp_path):
     require(supports, "s3")
     server = seaweed.server
     write_long_file(tmp_path / "long.h5", 0)
     server.put(scratch_key, tmp_path / "long.h5")
     proxy.reset_statistics()
-    with proxy.using(Scenario.sequence([Fault.truncate()], skip=1)):
+    cut_at = round(random.Random(seed).uniform(0.05, 0.95), 3)
+    with proxy.using(Scenario.sequence([Fault.truncate(cut_at)], skip=1).jittered(seed, JITTER_SECONDS)):
         result = run("cat", *s3_arguments(server, scratch_key, proxy.address), "/data", "--format", "npy",
                      "--slice", "900000:960000", env=environment(**server.credentials_environment()))
     np.testing.assert_array_equal(npy(result), np.arange(900_000, 960_000, dtype="<f8"))

@@ -7,6 +7,7 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   ok            behave (Range, ETag from mtime and size, If-Match -> 412)
   503x3         the first 3 requests for this path get 503 (then behave); likewise 500x, 429x
   slowdownx2    the first 2 get S3's 503 SlowDown XML error
+  wait5x1       the first gets 503 with Retry-After: 5 (any number of seconds)
   truncatex2    the first 2 send half the body, then close the connection
   resetx2       the first 2 close the connection without answering (a reset)
   whole         always answer 200 with the whole file, ignoring Range
@@ -77,6 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(LATENCY)
         if active and kind in ("503", "500", "429"):
             return self.send_status(int(kind), b"busy")
+        if active and kind.startswith("wait"):
+            return self.send_status(503, b"busy", {"Retry-After": kind[len("wait"):]})
         if active and kind == "slowdown":
             return self.send_status(503, b"<Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>")
         if active and kind == "403":
