@@ -114,6 +114,16 @@ public struct FixedArrayHeader: Sendable, Equatable {
         // Bounded above: every page fits in the file, so this neither overflows nor runs long.
         let pageSize = pageElementCount * UInt64(elementSize) + 4
         var pageAddress = dataBlockAddress + prefixSize + bitmapSize + 4
+        // The pages lie end to end after the block's prefix: asking for them all at once makes a
+        // reader fetch them in one round rather than page after page.
+        // (The last page holds only the elements left, and its checksum.)
+        let lastPageBytes = (elementCount - (pageCount - 1) * pageElementCount) * UInt64(elementSize) + 4
+        let (fullPagesBytes, pagesOverflow) = (pageCount - 1).multipliedReportingOverflow(by: pageSize)
+        let (pagesBytes, totalOverflow) = fullPagesBytes.addingReportingOverflow(lastPageBytes)
+        guard !pagesOverflow, !totalOverflow else {
+            throw HDF5Error.invalid(structure: Self.pageStructure, offset: pageAddress, reason: "the pages' size overflows")
+        }
+        _ = try view.cursor(at: pageAddress, length: pagesBytes, structure: Self.pageStructure)
         for page in 0..<pageCount {
             defer { pageAddress += pageSize }
             guard pageIsInitialized(bitmap, page) else { continue }

@@ -80,4 +80,27 @@ import Testing
         let all = Self.integers(try await file.values(of: try await file.read(object)))
         #expect(all == (0..<80000).map(Int64.init))
     }
+
+    /// The same data with libver latest and chunks of 2 rows: a fixed array index whose 10,000
+    /// elements fill ten pages of 1,024.
+    static let pagedScript = script
+        .replacingOccurrences(of: "libver='earliest'", with: "libver='latest'")
+        .replacingOccurrences(of: "chunks=(10, 4)", with: "chunks=(2, 4)")
+
+    @Test func aPagedFixedArrayIndexCostsOneRoundForAllItsPages() async throws {
+        let source = CountingSource(bytes: try generatedFile(by: Self.pagedScript))
+        let file = try await HDF5File(source: source, readAhead: 512, readBehind: 0)
+        let dataset = try await file.resolve("/data").object
+        guard case .chunked(let chunked) = dataset.layout?.storage, case .fixedArray = chunked.index else {
+            Issue.record("h5py wrote another chunk index than a fixed array")
+            return
+        }
+        let before = source.batches
+        let records = try await file.chunkRecords(of: dataset)
+        #expect(records.map { $0.offsets[0] } == (0..<10000).map { UInt64($0 * 2) })
+        // The header, the data block's prefix and page bitmap, then all ten pages together.
+        #expect(source.batches - before <= 3)
+        let all = Self.integers(try await file.values(of: try await file.read(dataset)))
+        #expect(all == (0..<80000).map(Int64.init))
+    }
 }
