@@ -16,6 +16,12 @@ public struct ByteRange: Hashable, Sendable, CustomStringConvertible {
         return overflow ? nil : sum
     }
 
+    /// True when every byte of `other` is in this range.
+    public func contains(_ other: ByteRange) -> Bool {
+        guard let end, let otherEnd = other.end else { return false }
+        return offset <= other.offset && otherEnd <= end
+    }
+
     public var description: String {
         "[0x\(String(offset, radix: 16)), +\(length))"
     }

@@ -58,7 +58,7 @@ actor ReadScheduler {
         for (index, range) in ranges.enumerated() {
             if range.length == 0 {
                 resolutions[index] = .ready(Bytes([]))
-            } else if let (identifier, fetch) = inFlight.first(where: { Self.contains($0.value.range, range) }) {
+            } else if let (identifier, fetch) = inFlight.first(where: { $0.value.range.contains(range) }) {
                 resolutions[index] = .pending(fetch.task, offset: range.offset - fetch.range.offset, length: range.length)
                 awaited.insert(identifier)
                 shared += 1
@@ -155,10 +155,5 @@ actor ReadScheduler {
     private func finished(_ identifier: Int, bytes: Bytes?, range: ByteRange) {
         inFlight[identifier] = nil
         if let bytes, bytes.count <= cacheableSpanLength { cache.insert(bytes, at: range) }
-    }
-
-    private static func contains(_ outer: ByteRange, _ inner: ByteRange) -> Bool {
-        guard let outerEnd = outer.end, let innerEnd = inner.end else { return false }
-        return outer.offset <= inner.offset && innerEnd <= outerEnd
     }
 }

@@ -111,7 +111,7 @@ extension HDF5File {
             return ArrayReader(
                 layout: arrayLayout,
                 locator: ContiguousLocator(address: address, size: size, layout: arrayLayout),
-                decoder: IdentityDecoder(), source: source)
+                decoder: IdentityDecoder(), source: size <= SievedSource.sizeLimit ? SievedSource(store: store) : source)
         case .chunked(let chunked):
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)

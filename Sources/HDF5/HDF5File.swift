@@ -85,6 +85,19 @@ public final class HDF5File: Sendable {
         return try await objects.lookup(addresses)
     }
 
+    /// The links of the object at `address` (none for a dataset), decoding only its header and
+    /// links when it is not decoded yet: resolving a path needs nothing else of the groups on the
+    /// way, whose attributes may cost more fetches (their strings' global heap collections).
+    func links(at address: UInt64) async throws -> [LinkMessage] {
+        if let links = await objects.links(at: address) { return links }
+        let context = self.context
+        let links = try await store.decode { view in
+            try GroupLinks.read(header: try ObjectHeader.read(view: view, address: address, context: context), view: view, context: context)
+        }
+        await objects.insert(links, at: address)
+        return links
+    }
+
     /// The root group.
     public func root() async throws -> HDF5Object {
         try await object(at: superblock.rootObjectHeaderAddress)
@@ -98,6 +111,8 @@ actor ObjectCache {
     /// Chunk maps of the chunked datasets read so far, by object header address: a dataset's
     /// chunk index is decoded once per open file, not once per read.
     private var chunkMaps: [UInt64: ChunkMap] = [:]
+    /// Links of groups decoded for a path's resolution alone (`HDF5File.links(at:)`).
+    private var linksByAddress: [UInt64: [LinkMessage]] = [:]
 
     func setPathIndex(_ index: [UInt64: String]) { pathIndex = index }
 
@@ -109,6 +124,11 @@ actor ObjectCache {
         var seen = Set<UInt64>()
         return addresses.filter { byAddress[$0] == nil && seen.insert($0).inserted }
     }
+
+    /// The links of the object at `address`, when it or its links alone were decoded.
+    func links(at address: UInt64) -> [LinkMessage]? { byAddress[address]?.links ?? linksByAddress[address] }
+
+    func insert(_ links: [LinkMessage], at address: UInt64) { linksByAddress[address] = links }
 
     func insert(_ objects: [HDF5Object]) {
         for object in objects { byAddress[object.address] = object }

@@ -53,8 +53,10 @@ public struct HDF5Object: Sendable {
                 structure: "object header", offset: address,
                 reason: "neither a group, a dataset nor a committed datatype (no link, symbol table or datatype message)")
         }
-        links = kind == .group ? try GroupLinks.read(header: header, view: view, context: resolver.context) : []
-        attributes = try ObjectAttributes.read(header: header, resolver: resolver)
+        let hasLinks = kind == .group
+        (links, attributes) = try decodeTogether(
+            { hasLinks ? try GroupLinks.read(header: header, view: view, context: resolver.context) : [] },
+            { try ObjectAttributes.read(header: header, resolver: resolver) })
         datatype = try datatypeMessage.map { try resolver.datatype($0) }
         dataspace = try dataspaceMessage.map { try resolver.dataspace($0) }
         if kind == .dataset {

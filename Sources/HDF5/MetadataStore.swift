@@ -21,6 +21,9 @@ public actor MetadataStore {
     private let maximumRounds = 256
     /// Every range fetched from the source so far, in fetch order.
     private var fetchedRanges: [ByteRange] = []
+    /// Fetches not yet in the view, by number, with the ranges each brings.
+    private var inFlight: [Int: (ranges: [ByteRange], task: Task<[Bytes], any Error>)] = [:]
+    private var nextFetch = 0
 
     /// A store over `source`. A resident source (a mapped file) is visible whole at once,
     /// unless `prefetched` is given: then only those bytes are, and anything else a decoder
@@ -78,7 +81,7 @@ public actor MetadataStore {
                 do {
                     results[index] = try decoder(view)
                 } catch let needed as BytesNeeded {
-                    missing.append(needed.range)
+                    missing += needed.ranges
                 }
             }
             if missing.isEmpty { return results.compactMap { $0 } }
@@ -88,16 +91,52 @@ public actor MetadataStore {
             structure: "metadata", offset: 0, limit: "more than \(maximumRounds) fetch rounds for one decode")
     }
 
-    private func fetch(_ ranges: [ByteRange]) async throws {
-        let widened = ranges.map { range in
-            let start = range.offset > readBehind ? range.offset - readBehind : 0
-            let length = max(range.length, readAhead)
-            let end = min(source.size, range.offset &+ length)
-            return ByteRange(offset: start, length: end >= start ? end - start : 0)
+    /// The fetch in flight that brings every byte of `range`, if one does.
+    private func fetchInFlight(bringing range: ByteRange) -> Int? {
+        for (identifier, fetch) in inFlight {
+            for fetched in fetch.ranges where fetched.contains(range) { return identifier }
         }
-        let fetched = try await source.read(widened)
+        return nil
+    }
+
+    /// Starts fetching `ranges`, each widened by the read-ahead and read-behind; returns the
+    /// fetch's number in `inFlight`.
+    private func startFetch(_ ranges: [ByteRange]) -> Int {
+        var widened: [ByteRange] = []
+        for range in ranges {
+            let start = range.offset > readBehind ? range.offset - readBehind : 0
+            let end = min(source.size, range.offset &+ max(range.length, readAhead))
+            widened.append(ByteRange(offset: start, length: end >= start ? end - start : 0))
+        }
+        let source = self.source
+        let identifier = nextFetch
+        inFlight[identifier] = (widened, Task { [widened] in try await source.read(widened) })
+        nextFetch += 1
         fetchedRanges += widened
-        for (range, bytes) in zip(widened, fetched) { view.insert(bytes, at: range.offset) }
+        return identifier
+    }
+
+    /// Fetches `ranges` with the read-ahead and read-behind around them. A range that a fetch
+    /// already in flight brings (another decode's, whose read-ahead reaches it) is waited for,
+    /// not fetched again.
+    private func fetch(_ ranges: [ByteRange]) async throws {
+        var awaited: [Int] = []
+        var missing: [ByteRange] = []
+        for range in ranges {
+            if let identifier = fetchInFlight(bringing: range) {
+                if !awaited.contains(identifier) { awaited.append(identifier) }
+            } else {
+                missing.append(range)
+            }
+        }
+        if !missing.isEmpty { awaited.append(startFetch(missing)) }
+        for identifier in awaited {
+            // A fetch is inserted by the first decode it resumes, and forgotten then.
+            guard let fetch = inFlight[identifier] else { continue }
+            let result = await fetch.task.result
+            guard inFlight.removeValue(forKey: identifier) != nil else { continue }
+            for (range, bytes) in zip(fetch.ranges, try result.get()) { view.insert(bytes, at: range.offset) }
+        }
     }
 }
 

@@ -84,32 +84,32 @@ extension HDF5File {
             throw HDF5Error.limitExceeded(
                 structure: "soft link", offset: 0, limit: "more than \(Limits.softLinkDepth) soft links resolving \(path)")
         }
-        var current = try await root()
+        // The groups on the way are decoded for their links alone; the object reached, whole.
+        var current = superblock.rootObjectHeaderAddress
         var currentPath = "/"
         for component in path.split(separator: "/", omittingEmptySubsequences: true) where component != "." {
             let name = String(component)
-            guard current.kind == .group, let link = current.links.first(where: { $0.name == name }) else {
+            guard let link = try await links(at: current).first(where: { $0.name == name }) else {
                 throw HDF5Error.notFound(path: currentPath == "/" ? "/" + name : currentPath + "/" + name)
             }
             let parentPath = currentPath
             currentPath = currentPath == "/" ? "/" + name : currentPath + "/" + name
             switch link.target {
             case .hard(let address):
-                current = try await object(at: address)
+                current = address
             case .soft(let target):
                 let absolute = target.hasPrefix("/") ? target : (parentPath == "/" ? "/" : parentPath + "/") + target
-                current = try await resolve(absolute, softLinksFollowed: softLinksFollowed + 1).object
+                current = try await resolve(absolute, softLinksFollowed: softLinksFollowed + 1).object.address
             case .external(let file, let target):
                 throw HDF5Error.unsupported(
                     feature: "following the external link \(currentPath) to \(file):\(target)",
-                    structure: "link", offset: current.address)
+                    structure: "link", offset: current)
             case .userDefined(let type):
                 throw HDF5Error.unsupported(
-                    feature: "user-defined link type \(type) at \(currentPath)", structure: "link",
-                    offset: current.address)
+                    feature: "user-defined link type \(type) at \(currentPath)", structure: "link", offset: current)
             }
         }
-        return (current, currentPath)
+        return (try await object(at: current), currentPath)
     }
 
     /// The first path of every object in a depth-first walk of the whole file, for naming the

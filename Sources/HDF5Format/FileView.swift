@@ -103,3 +103,23 @@ public struct FileView: Sendable {
         return (candidate.offset, candidate.bytes)
     }
 }
+
+/// Runs two decoders that do not depend on each other: when both need bytes not fetched yet, one
+/// `BytesNeeded` asks for both, so that a planner fetches them in the same round rather than one
+/// after the other. Errors are those of running `first`, then `second`.
+public func decodeTogether<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+    let firstResult: A
+    do {
+        firstResult = try first()
+    } catch let needed as BytesNeeded {
+        do {
+            _ = try second()
+        } catch let alsoNeeded as BytesNeeded {
+            throw BytesNeeded(ranges: needed.ranges + alsoNeeded.ranges)
+        } catch {
+            // `second` runs again once `first` has its bytes, and fails then.
+        }
+        throw needed
+    }
+    return (firstResult, try second())
+}

@@ -35,8 +35,9 @@ public enum GroupLinks {
     static func symbolTableLinks(
         _ table: SymbolTableMessage, view: FileView, context: FormatContext
     ) throws -> [LinkMessage] {
-        let heap = try LocalHeap.read(view: view, address: table.localHeapAddress, context: context)
-        let entries = try BTreeV1.groupEntries(view: view, address: table.bTreeAddress, context: context)
+        let (heap, entries) = try decodeTogether(
+            { try LocalHeap.read(view: view, address: table.localHeapAddress, context: context) },
+            { try BTreeV1.groupEntries(view: view, address: table.bTreeAddress, context: context) })
         return try entries.map { entry in
             let name = try heap.string(at: entry.linkNameOffset, view: view)
             if case .symbolicLink(let valueOffset) = entry.scratchPad {
@@ -58,9 +59,10 @@ public enum GroupLinks {
             throw HDF5Error.invalid(
                 structure: "link info message", offset: heapAddress, reason: "dense links without a name index")
         }
-        let heap = try FractalHeap.read(view: view, address: heapAddress, context: context)
-        let index = try BTreeV2Header.read(view: view, address: indexAddress, context: context)
-        let ids = try index.records(view: view).map { try LinkNameRecord(parsing: $0).heapID }
+        let (heap, records) = try decodeTogether(
+            { try FractalHeap.read(view: view, address: heapAddress, context: context) },
+            { try BTreeV2Header.read(view: view, address: indexAddress, context: context).records(view: view) })
+        let ids = try records.map { try LinkNameRecord(parsing: $0).heapID }
         return try heap.objects(ids: ids, view: view).map { body in
             var cursor = ByteCursor(bytes: body, baseOffset: heapAddress, structure: "link message (dense)")
             return try LinkMessage(parsing: &cursor, context: context)

@@ -51,8 +51,10 @@ public enum HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
 @inlinable public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
 /// Signals that a decoder needs bytes the caller has not fetched yet. The planner fetches
-/// `range` and runs the decoder again; it never reaches a user.
+/// `ranges` (in one round) and runs the decoder again; it never reaches a user.
 public struct BytesNeeded: Error, Sendable, Equatable {
-    public let range: ByteRange
-    public init(range: ByteRange) { self.range = range }
+    /// What to fetch: one range, or several when independent parts of a decoder each need bytes.
+    public let ranges: [ByteRange]
+    public init(range: ByteRange) { ranges = [range] }
+    public init(ranges: [ByteRange]) { self.ranges = ranges }
 }

@@ -27,8 +27,10 @@ enum StructureFixtures {
             do {
                 return (try decode(view), fetches)
             } catch let needed as BytesNeeded {
-                let start = Int(needed.range.offset)
-                view.insert(Bytes(Array(bytes[start..<start + Int(needed.range.length)])), at: needed.range.offset)
+                for range in needed.ranges {
+                    let start = Int(range.offset)
+                    view.insert(Bytes(Array(bytes[start..<start + Int(range.length)])), at: range.offset)
+                }
             }
         }
         throw FixtureError.tooManyFetches

@@ -16,14 +16,38 @@ import Testing
     }
 
     @Test func contiguousSliceReadsOnlyItsByteRuns() async throws {
-        let (file, source) = try await Self.open("layouts_earliest.h5")
-        let dataset = try await file.resolve("/layouts/contiguous").object
+        // Over `SievedSource.sizeLimit`: read directly, not through the metadata store.
+        let source = CountingSource(bytes: try generatedFile(by: """
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], 'w', libver='earliest') as f:
+                f.create_dataset('contiguous', data=np.arange(100_000, dtype='<i4'))
+            """))
+        let file = try await HDF5File(source: source, readAhead: 512)
+        let dataset = try await file.resolve("/contiguous").object
         let before = source.bytesRead
         let slice = try await file.read(dataset, selection: try Selection.parse("10:30"))
         #expect(source.bytesRead - before == 20 * 4)
         #expect(slice.shape == [20])
+        #expect(try await file.values(of: slice) == (10..<30).map { Value.signed(Int64($0)) })
+    }
+
+    @Test func aSmallContiguousDatasetIsReadWithTheBytesAroundIt() async throws {
+        let (file, source) = try await Self.open("layouts_earliest.h5")
+        let dataset = try await file.resolve("/layouts/contiguous").object
+        guard case .contiguous(let address?, let size) = dataset.layout?.storage else {
+            Issue.record("not contiguous")
+            return
+        }
+        #expect(size <= SievedSource.sizeLimit)
+        let before = source.bytesRead
+        let slice = try await file.read(dataset, selection: try Selection.parse("10:30"))
+        // Through the metadata store: its read-ahead (512 bytes here) brings all of it, once.
+        #expect(try await file.store.decode { view in view.contains(ByteRange(offset: address, length: size)) })
+        let afterSlice = source.bytesRead
+        #expect(afterSlice - before <= 512 + 16 * 1024)
         let values = try await file.values(of: slice)
         let whole = try await file.values(of: try await file.read(dataset))
+        #expect(source.bytesRead == afterSlice)
         #expect(values == Array(whole[10..<30]))
     }
 

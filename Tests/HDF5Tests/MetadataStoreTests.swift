@@ -13,7 +13,13 @@ final class CountingSource: ByteSource, @unchecked Sendable {
     private(set) var batches = 0
     private(set) var bytesRead: UInt64 = 0
 
-    init(bytes: [UInt8]) { inner = MemorySource(name: "counting", bytes: bytes) }
+    /// How long each batch takes, so that concurrent reads overlap as they do over a network.
+    let latency: Duration
+
+    init(bytes: [UInt8], latency: Duration = .zero) {
+        inner = MemorySource(name: "counting", bytes: bytes)
+        self.latency = latency
+    }
     var size: UInt64 { inner.size }
     var name: String { inner.name }
 
@@ -22,6 +28,7 @@ final class CountingSource: ByteSource, @unchecked Sendable {
             batches += 1
             bytesRead += ranges.reduce(0) { $0 + $1.length }
         }
+        if latency > .zero { try await Task.sleep(for: latency) }
         return try await inner.read(ranges)
     }
 }

@@ -1,0 +1,43 @@
+import ByteKit
+import HDF5Format
+import Testing
+
+/// `decodeTogether` asks for what both decoders need in one `BytesNeeded`, and fails as running
+/// them one after the other would.
+@Suite struct DecodeTogetherTests {
+    static let view = FileView(fileSize: 1000)
+    static let first = ByteRange(offset: 10, length: 4)
+    static let second = ByteRange(offset: 500, length: 8)
+
+    static func needing(_ range: ByteRange) throws -> Int {
+        _ = try view.bytes(at: range.offset, length: range.length, structure: "test")
+        return 0
+    }
+
+    @Test func bothMissingAreAskedForTogether() {
+        #expect(throws: BytesNeeded(ranges: [Self.first, Self.second])) {
+            try decodeTogether({ try Self.needing(Self.first) }, { try Self.needing(Self.second) })
+        }
+    }
+
+    @Test func theFirstDecodersErrorComesFirst() {
+        #expect(throws: HDF5Error.truncated(structure: "test", offset: 996, needed: 8, available: 4)) {
+            try decodeTogether({ try Self.needing(ByteRange(offset: 996, length: 8)) }, { try Self.needing(Self.second) })
+        }
+    }
+
+    @Test func aSecondDecoderThatFailsWaitsForTheFirstsBytes() {
+        #expect(throws: BytesNeeded(range: Self.first)) {
+            try decodeTogether(
+                { try Self.needing(Self.first) }, { try Self.needing(ByteRange(offset: 996, length: 8)) })
+        }
+    }
+
+    @Test func bothResultsWhenNothingIsMissing() throws {
+        let whole = FileView(wholeFile: Bytes([UInt8](repeating: 1, count: 16)))
+        let (a, b) = try decodeTogether(
+            { try whole.bytes(at: 0, length: 2, structure: "a").count },
+            { try whole.bytes(at: 4, length: 8, structure: "b").count })
+        #expect(a == 2 && b == 8)
+    }
+}
