@@ -36,8 +36,32 @@ public struct ArrayReader: Sendable {
     /// The elements of a resolved selection; see `read(_:)`.
     public func read(_ selection: [ResolvedDimension]) async throws -> Bytes {
         let plan = try ReadPlan(layout: layout, selection: selection)
-        let elementSize = UInt64(layout.elementSize)
-        var total = elementSize
+        let output = OutputBuffer(count: try byteCount(of: plan))
+        try await read(plan, into: output.target)
+        return Bytes(storage: output)
+    }
+
+    /// Reads the elements of a resolved selection into `destination`, which must hold exactly
+    /// their bytes (`byteCount(of:)`): a caller streaming a large read in blocks reuses one
+    /// buffer, where a new output's pages would each be zeroed by the system first.
+    public func read(_ selection: [ResolvedDimension], into destination: UnsafeMutableRawBufferPointer) async throws {
+        let plan = try ReadPlan(layout: layout, selection: selection)
+        let count = try byteCount(of: plan)
+        guard let base = destination.baseAddress, destination.count == count else {
+            if count == 0, destination.isEmpty { return }
+            throw ArrayError.badSelection(
+                text: "\(selection.map(\.count))", reason: "the destination holds \(destination.count) bytes, not \(count)")
+        }
+        try await read(plan, into: OutputTarget(base: base, count: count))
+    }
+
+    /// The bytes the elements of a resolved selection take.
+    public func byteCount(of selection: [ResolvedDimension]) throws -> Int {
+        try byteCount(of: try ReadPlan(layout: layout, selection: selection))
+    }
+
+    private func byteCount(of plan: ReadPlan) throws -> Int {
+        var total = UInt64(layout.elementSize)
         for count in plan.counts {
             let (product, overflow) = total.multipliedReportingOverflow(by: count)
             guard !overflow, product <= UInt64(Int.max) else {
@@ -45,7 +69,10 @@ public struct ArrayReader: Sendable {
             }
             total = product
         }
-        let output = OutputBuffer(count: Int(total))
+        return Int(total)
+    }
+
+    private func read(_ plan: ReadPlan, into output: OutputTarget) async throws {
         guard let chunkByteCount = layout.chunkByteCount else {
             throw ArrayError.unsupported(feature: "chunks of more than \(Int.max) bytes")
         }
@@ -86,7 +113,6 @@ public struct ArrayReader: Sendable {
             }
             try await group.waitForAll()
         }
-        return Bytes(storage: output)
     }
 
     /// One chunk's work: where it is stored (nil: fill value), and its slice of the fetches.
@@ -115,7 +141,7 @@ public struct ArrayReader: Sendable {
     }
 
     private func run(
-        _ job: Job, pieces: [Bytes], ranges: [ByteRange], chunkByteCount: Int, output: OutputBuffer
+        _ job: Job, pieces: [Bytes], ranges: [ByteRange], chunkByteCount: Int, output: OutputTarget
     ) throws {
         let elementSize = layout.elementSize
         guard let stored = job.stored else {
@@ -152,7 +178,7 @@ public struct ArrayReader: Sendable {
     }
 }
 
-/// The output of a read: written by many tasks at once, each to its own elements.
+/// The output of a read, owned.
 ///
 /// A large output is mapped with transparent huge pages where the system allows them: a
 /// 659 MiB read otherwise takes 168,000 page faults, which cost more than the inflating.
@@ -191,6 +217,15 @@ final class OutputBuffer: ByteStorage, @unchecked Sendable {
         }
     }
 
+    var target: OutputTarget { OutputTarget(base: allocation, count: count) }
+}
+
+/// Where a read writes its elements: memory written by many tasks at once, each to its own
+/// elements, and alive until the read returns.
+struct OutputTarget: @unchecked Sendable {
+    let base: UnsafeMutableRawPointer
+    let count: Int
+
     /// Copies a run's elements; `base` is the byte offset of the run's first element in `source`.
     func copy(_ run: ReadPlan.Run, from source: Bytes, base: Int, elementSize: Int) throws {
         let count = Int(run.count)
@@ -199,7 +234,7 @@ final class OutputBuffer: ByteStorage, @unchecked Sendable {
         guard base >= 0, needed <= source.count else {
             throw ArrayError.shortRead(range: ByteRange(offset: UInt64(max(base, 0)), length: UInt64(needed)), found: source.count)
         }
-        let destination = allocation + Int(run.outputElement) * elementSize
+        let destination = self.base + Int(run.outputElement) * elementSize
         source.withUnsafeBytes { buffer in
             guard let start = buffer.baseAddress else { return }
             if run.sourceStride == 1 {
@@ -215,7 +250,7 @@ final class OutputBuffer: ByteStorage, @unchecked Sendable {
     /// Writes the fill value into a run's output elements.
     func fill(_ run: ReadPlan.Run, with value: [UInt8]) {
         let elementSize = value.count
-        let destination = allocation + Int(run.outputElement) * elementSize
+        let destination = base + Int(run.outputElement) * elementSize
         value.withUnsafeBytes { pattern in
             guard let start = pattern.baseAddress else { return }
             for index in 0..<Int(run.count) { memcpy(destination + index * elementSize, start, elementSize) }

@@ -16,29 +16,93 @@ public struct DatasetSlice: Sendable {
     public var elementCount: Int { datatype.size == 0 ? 0 : bytes.count / Int(datatype.size) }
 }
 
+/// What a read will give, known before reading: the selection's shape (dimensions selected by
+/// an index dropped), the datatype, and the size in bytes.
+public struct DatasetReadShape: Sendable, Equatable {
+    public let shape: [UInt64]
+    public let datatype: Datatype
+    public let byteCount: Int
+}
+
 extension HDF5File {
     /// Reads the elements of a dataset that `selection` picks, transferring only the chunks
     /// (or, for unfiltered data, the byte runs) the selection needs.
     public func read(_ dataset: HDF5Object, selection: Selection = .all) async throws -> DatasetSlice {
+        let prepared = try await prepareRead(dataset, selection: selection)
+        guard let reader = prepared.reader else {
+            return DatasetSlice(shape: [], datatype: prepared.datatype, bytes: Bytes([]))
+        }
+        return DatasetSlice(shape: prepared.shape, datatype: prepared.datatype, bytes: try await reader.read(prepared.resolved))
+    }
+
+    /// Reads the elements `selection` picks into `destination`, which must hold exactly their
+    /// bytes (`DatasetReadShape.byteCount`): for reading a large selection in blocks through
+    /// one reused buffer. The bytes are those `read(_:selection:)` gives.
+    public func read(
+        _ dataset: HDF5Object, selection: Selection, into destination: UnsafeMutableRawBufferPointer
+    ) async throws {
+        let prepared = try await prepareRead(dataset, selection: selection)
+        guard let reader = prepared.reader else {
+            guard destination.isEmpty else {
+                throw ArrayError.badSelection(text: selection.description, reason: "the dataset's dataspace is null")
+            }
+            return
+        }
+        try await reader.read(prepared.resolved, into: destination)
+    }
+
+    /// The shape, datatype and size in bytes of what `selection` picks in `dataset`, without
+    /// reading it.
+    public func readShape(of dataset: HDF5Object, selection: Selection) throws -> DatasetReadShape {
+        let (datatype, dataspace, _) = try Self.readable(dataset)
+        guard dataspace.kind != .null else { return DatasetReadShape(shape: [], datatype: datatype, byteCount: 0) }
+        let resolved = try Self.resolve(selection, in: dataspace)
+        var byteCount = UInt64(datatype.size)
+        for dimension in resolved {
+            let (product, overflow) = byteCount.multipliedReportingOverflow(by: dimension.count)
+            guard !overflow, product <= UInt64(Int.max) else {
+                throw ArrayError.tooLarge(elements: resolved.map { String($0.count) }.joined(separator: " x "))
+            }
+            byteCount = product
+        }
+        let shape = dataspace.kind == .scalar ? [] : resolved.filter { !$0.isIndex }.map(\.count)
+        return DatasetReadShape(shape: shape, datatype: datatype, byteCount: Int(byteCount))
+    }
+
+    /// What reading `selection` of `dataset` takes: the array reader (nil for a null dataspace),
+    /// the resolved selection, and the result's shape and datatype.
+    private func prepareRead(_ dataset: HDF5Object, selection: Selection) async throws
+        -> (reader: ArrayReader?, resolved: [ResolvedDimension], shape: [UInt64], datatype: Datatype)
+    {
+        let (datatype, dataspace, layout) = try Self.readable(dataset)
+        if dataspace.kind == .null { return (nil, [], [], datatype) }
+        let resolved = try Self.resolve(selection, in: dataspace)
+        let shape = dataspace.kind == .scalar ? [1] : dataspace.dimensions
+        let reader = try await arrayReader(
+            for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout,
+            rows: try Self.firstDimensionRows(of: selection, shape: shape))
+        let resultShape = dataspace.kind == .scalar ? [] : resolved.filter { !$0.isIndex }.map(\.count)
+        return (reader, resolved, resultShape, datatype)
+    }
+
+    /// A dataset's datatype, dataspace and layout, or an error when it is not a dataset.
+    private static func readable(_ dataset: HDF5Object) throws -> (Datatype, Dataspace, DataLayoutMessage) {
         guard dataset.kind == .dataset, let datatype = dataset.datatype, let dataspace = dataset.dataspace,
             let layout = dataset.layout
         else {
             throw HDF5Error.invalid(structure: "object header", offset: dataset.address, reason: "not a dataset")
         }
-        if dataspace.kind == .null {
-            return DatasetSlice(shape: [], datatype: datatype, bytes: Bytes([]))
-        }
-        // A scalar is read as a one-element array; indexing it is an error.
-        let isScalar = dataspace.kind == .scalar
-        if isScalar, !selection.dimensions.isEmpty {
+        return (datatype, dataspace, layout)
+    }
+
+    /// `selection` resolved against a dataset's dataspace: a scalar is read as a one-element
+    /// array, and indexing it is an error.
+    private static func resolve(_ selection: Selection, in dataspace: Dataspace) throws -> [ResolvedDimension] {
+        guard dataspace.kind == .scalar else { return try selection.resolve(shape: dataspace.dimensions) }
+        guard selection.dimensions.isEmpty else {
             throw ArrayError.badSelection(text: selection.description, reason: "the dataset is a scalar")
         }
-        let shape = isScalar ? [1] : dataspace.dimensions
-        let reader = try await arrayReader(
-            for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout,
-            rows: try Self.firstDimensionRows(of: selection, shape: shape))
-        let (bytes, resultShape) = try await reader.read(selection)
-        return DatasetSlice(shape: isScalar ? [] : resultShape, datatype: datatype, bytes: bytes)
+        return try selection.resolve(shape: [1])
     }
 
     /// The decoded elements of a slice (strings, references, compounds...), flattened.

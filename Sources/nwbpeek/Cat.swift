@@ -63,26 +63,35 @@ struct Cat: AsyncParsableCommand {
 
     private func cat(_ file: HDF5File) async throws {
         let (object, path, selection) = try await target(in: file)
+        let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
+        let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
+        if chosen == .raw || chosen == .npy {
+            // The stored bytes, written as they are read: large reads never sit whole in memory.
+            // A read that fails leaves no partial file behind.
+            do {
+                let shape = try await file.readShape(of: object, selection: selection)
+                let header = chosen == .npy ? try NPY.header(shape: shape.shape, datatype: shape.datatype) : []
+                try await ProgressLine.run("reading \(path)") { progress in
+                    try await StreamedRead(file: file, dataset: object, selection: selection)
+                        .write(to: destination, header: header, progress: progress)
+                }
+            } catch {
+                if let output { unlink(output) }
+                throw error
+            }
+            return
+        }
         let slice = try await ProgressLine.run("reading \(path)") { progress in
             try await SliceBlocks.read(object, selection: selection, from: file, progress: progress)
         }
-        let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
         let encoder = ValueEncoder(file: file, slice: slice)
-        // Large outputs (raw, npy) are written from the read buffer itself, never copied.
-        let parts: [Bytes]
+        let text: String
         switch chosen {
-        case nil:
-            parts = [Bytes(Array(try await encoder.preview(path: path).utf8))]
-        case .json:
-            parts = [Bytes(Array((try await encoder.json() + "\n").utf8))]
-        case .csv:
-            parts = [Bytes(Array(try await encoder.csv().utf8))]
-        case .npy:
-            parts = [Bytes(try encoder.npyHeader())] + slice.blocks.map(\.bytes)
-        case .raw:
-            parts = slice.blocks.map(\.bytes)
+        case .json: text = try await encoder.json() + "\n"
+        case .csv: text = try await encoder.csv()
+        default: text = try await encoder.preview(path: path)
         }
-        try write(parts)
+        try await destination.write(Array(text.utf8))
     }
 
     /// The dataset's path as given (see `SourceOptions.commandArgument`).
@@ -102,34 +111,6 @@ struct Cat: AsyncParsableCommand {
         let rows = Selection.Dimension.slice(
             start: Int64(samples.lowerBound), stop: Int64(samples.upperBound), step: nil)
         return (series.data.object, series.data.path, Selection([rows] + selection.dimensions))
-    }
-
-    private func write(_ parts: [Bytes]) throws {
-        guard let output else {
-            for part in parts { try writeAll(part, to: STDOUT_FILENO, name: "standard output") }
-            return
-        }
-        let descriptor = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else {
-            throw CatFailure(message: "cannot open \(output) for writing: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        for part in parts { try writeAll(part, to: descriptor, name: output) }
-    }
-
-    private func writeAll(_ bytes: Bytes, to descriptor: Int32, name: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-                if written < 0, errno == EINTR { continue }
-                guard written > 0 else {
-                    throw CatFailure(message: "writing \(name) failed: \(String(cString: strerror(errno)))")
-                }
-                offset += written
-            }
-        }
     }
 }
 

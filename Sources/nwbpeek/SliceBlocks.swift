@@ -36,14 +36,14 @@ struct SliceBlocks: Sendable {
             return try await whole(dataset, selection: selection, from: file)
         }
         let rowsPerBlock = (rows.count + maximumBlocks - 1) / maximumBlocks
-        let others = resolved.dropFirst().map(Self.dimension)
+        let others = resolved.dropFirst().map(\.selectionDimension)
         var blocks: [DatasetSlice] = []
         var done: UInt64 = 0
         while done < rows.count {
             let count = min(rowsPerBlock, rows.count - done)
             let block = ResolvedDimension(
                 start: rows.start + done * rows.step, count: count, step: rows.step, isIndex: false)
-            blocks.append(try await file.read(dataset, selection: Selection([dimension(block)] + others)))
+            blocks.append(try await file.read(dataset, selection: Selection([block.selectionDimension] + others)))
             done += count
             await progress.update(fraction: Double(done) / Double(rows.count))
         }
@@ -54,13 +54,5 @@ struct SliceBlocks: Sendable {
     private static func whole(_ dataset: HDF5Object, selection: Selection, from file: HDF5File) async throws -> SliceBlocks {
         let slice = try await file.read(dataset, selection: selection)
         return SliceBlocks(blocks: [slice], shape: slice.shape, datatype: slice.datatype)
-    }
-
-    /// A resolved dimension written back as a selection dimension. Positions fit in `Int64`:
-    /// `Selection.resolve` refuses larger extents.
-    private static func dimension(_ resolved: ResolvedDimension) -> Selection.Dimension {
-        if resolved.isIndex { return .index(Int64(resolved.start)) }
-        let stop = resolved.count == 0 ? resolved.start : resolved.start + (resolved.count - 1) * resolved.step + 1
-        return .slice(start: Int64(resolved.start), stop: Int64(stop), step: Int64(resolved.step))
     }
 }

@@ -74,3 +74,27 @@ import Testing
         #expect(source.bytesRead - before == chunkBytes)
     }
 }
+
+/// Reading into a caller's buffer gives the bytes a read returns, and refuses a buffer of
+/// another size.
+@Suite struct ReadIntoBufferTests {
+    @Test(arguments: ["/layouts/contiguous", "/layouts/btree_v2_filtered", "/layouts/compact"])
+    func readIntoGivesTheBytesOfARead(path: String) async throws {
+        let file = try await HDF5File(path: "TestData/fixtures/layouts_earliest.h5")
+        let dataset = try await file.resolve(path).object
+        for text in ["", "1:7", "::3"] {
+            let selection = try Selection.parse(text)
+            let expected = try await file.read(dataset, selection: selection)
+            let shape = try await file.readShape(of: dataset, selection: selection)
+            #expect(shape.shape == expected.shape)
+            #expect(shape.byteCount == expected.bytes.count)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: shape.byteCount, alignment: 16)
+            defer { buffer.deallocate() }
+            try await file.read(dataset, selection: selection, into: buffer)
+            #expect(Array(buffer) == expected.bytes.array)
+            let tooLarge = UnsafeMutableRawBufferPointer.allocate(byteCount: shape.byteCount + 1, alignment: 16)
+            defer { tooLarge.deallocate() }
+            await #expect(throws: ArrayError.self) { try await file.read(dataset, selection: selection, into: tooLarge) }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArrayEngine
+import Dispatch
+import HDF5
+import HDF5Format
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes the stored bytes of a selection to a file as they are read: in blocks of rows aligned
+/// to the dataset's chunks, through three reused buffers, so that two blocks are being read while
+/// the one before them is written, on a thread of its own. Two reads in flight keep every core
+/// decoding across the end of a block. Memory stays at three blocks whatever the selection's
+/// size, so a whole recording of tens of GB can be saved, and the system never zeroes the pages
+/// of an output the size of the selection (for a 659 MiB read, most of the time the system spent).
+struct StreamedRead {
+    /// Bytes a block holds at least, before rounding up to whole chunks of the first dimension.
+    static let blockBytes = 16 << 20
+    /// Blocks read at once.
+    static let readsInFlight = 2
+
+    let file: HDF5File
+    let dataset: HDF5Object
+    let selection: Selection
+
+    /// Writes `header`, then every element of the selection, to `output`; reports the fraction
+    /// written to `progress`.
+    func write(to output: OutputFile, header: [UInt8], progress: ProgressLine) async throws {
+        try await output.write(header)
+        let blocks = try blockSelections()
+        let sizes = try blocks.map { try file.readShape(of: dataset, selection: $0).byteCount }
+        let largest = sizes.max() ?? 0
+        // Block k goes through buffer k % 3: it is read into it once block k - 3's write has ended.
+        let buffers = (0..<min(blocks.count, Self.readsInFlight + 1)).map { _ in OutputFile.Buffer(count: largest) }
+        defer { buffers.forEach { $0.release() } }
+        let (source, object) = (file, dataset)
+        let read = { (index: Int) -> Task<Void, any Error> in
+            let (block, buffer, size) = (blocks[index], buffers[index % buffers.count], sizes[index])
+            return Task { try await source.read(object, selection: block, into: buffer.prefix(size)) }
+        }
+        var reads = (0..<min(blocks.count, Self.readsInFlight)).map(read)
+        var writing: Task<Void, any Error>?
+        do {
+            for index in blocks.indices {
+                try await reads[index].value
+                try await writing?.value
+                let (buffer, size) = (buffers[index % buffers.count], sizes[index])
+                writing = Task { try await output.write(buffer, count: size) }
+                if index + Self.readsInFlight < blocks.count { reads.append(read(index + Self.readsInFlight)) }
+                await progress.update(fraction: Double(index + 1) / Double(blocks.count))
+            }
+            try await writing?.value
+        } catch {
+            // The buffers must outlive every read and write still running.
+            for task in reads { task.cancel() }
+            for task in reads { _ = await task.result }
+            _ = await writing?.result
+            throw error
+        }
+    }
+
+    /// The selection cut along its first dimension into blocks of at least `blockBytes`, whose
+    /// bounds are multiples of the chunks' first dimension: no chunk is decoded for two blocks.
+    /// One block when the first dimension is indexed or the selection is small.
+    func blockSelections() throws -> [Selection] {
+        let readShape = try file.readShape(of: dataset, selection: selection)
+        guard let dataspace = dataset.dataspace, dataspace.kind == .simple,
+            let rows = try selection.resolve(shape: dataspace.dimensions).first,
+            !rows.isIndex, rows.count > 1, readShape.byteCount > Self.blockBytes
+        else { return [selection] }
+        let others = try selection.resolve(shape: dataspace.dimensions).dropFirst().map(\.selectionDimension)
+        let rowBytes = UInt64(readShape.byteCount) / rows.count
+        let chunkRows: UInt64
+        if case .chunked(let chunked) = dataset.layout?.storage, let first = chunked.chunkShape.first, first > 0 {
+            chunkRows = first
+        } else {
+            chunkRows = 1
+        }
+        // The rows a block spans in the dataset (steps included), a multiple of the chunks'.
+        let selectedRows = max(1, UInt64(Self.blockBytes) / max(rowBytes, 1))
+        // (Positions are below 2^63; a span that large makes one block of everything.)
+        let span = min(selectedRows.multipliedReportingOverflow(by: rows.step).partialValue, UInt64(Int64.max))
+        let (roundedUp, overflow) = span.addingReportingOverflow(chunkRows - 1)
+        let blockSpan = overflow ? UInt64(Int64.max) : max(chunkRows, roundedUp / chunkRows * chunkRows)
+        var blocks: [Selection] = []
+        var index: UInt64 = 0
+        while index < rows.count {
+            let first = rows.start + index * rows.step
+            // Up to the next multiple of the span after the block's first row.
+            let boundary = first / blockSpan * blockSpan + blockSpan
+            let end = min(rows.count, index + (boundary - first + rows.step - 1) / rows.step)
+            let block = ResolvedDimension(start: first, count: end - index, step: rows.step, isIndex: false)
+            blocks.append(Selection([block.selectionDimension] + others))
+            index = end
+        }
+        return blocks
+    }
+}
+
+extension ResolvedDimension {
+    /// The dimension written back as a selection. Positions fit in `Int64`: `Selection.resolve`
+    /// refuses larger extents.
+    var selectionDimension: Selection.Dimension {
+        if isIndex { return .index(Int64(start)) }
+        let stop = count == 0 ? start : start + (count - 1) * step + 1
+        return .slice(start: Int64(start), stop: Int64(stop), step: Int64(step))
+    }
+}
