@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "nwbpeek-bench",
             dependencies: [
-                "HDF5", "ByteSources", "ByteKit", "Codecs",
+                "HDF5", "NWB", "ArrayEngine", "ByteSources", "ByteKit", "Codecs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -11,6 +11,8 @@ struct BenchRuns {
     private(set) var rows: [BenchRow] = []
     /// What the table alone does not say: peers that could not run, index sizes.
     private(set) var notes: [String] = []
+    /// The bench's largest resident size when it spawned nwbpeek (see `ProcessCost`).
+    private var largestSpawnerMiB = 0.0
 
     init(nwbpeek: String, session: PeerSession, runs: Int, scratch: String) {
         self.nwbpeek = nwbpeek
@@ -19,17 +21,31 @@ struct BenchRuns {
         self.scratch = scratch
     }
 
+    /// What the nwbpeek figures include besides the work: the process's start-up (loading
+    /// Swift's runtime, Foundation and libcurl), and the floor of the memory figures.
+    mutating func noteProcessCosts() throws {
+        let startUp = try measureOurs(["--help"], runs: max(runs, 15))
+        notes.append(
+            "nwbpeek's start-up (`nwbpeek --help`, a median of \(max(runs, 15)) runs): "
+                + "\(BenchTable.format(startUp.seconds * 1000, digits: 1)) ms, part of every nwbpeek time above. "
+                + "Peak RSS is Linux's accounting of each nwbpeek process, which cannot be below the bench's own "
+                + "resident size when it spawned one: at most \(BenchTable.format(largestSpawnerMiB, digits: 0)) MiB here.")
+    }
+
     /// The small sample's whole tree with every attribute, against h5py's visititems: a listing
     /// dominated by per-object work rather than I/O.
-    mutating func listingOfTheSample(_ path: String) throws {
+    mutating func listingOfTheSample(_ path: String) async throws {
         let sampleRuns = max(runs, 15)
         let ours = try measureOurs(["ls", "--recursive", "--json", path], runs: sampleRuns)
+        let library = try await LibraryRuns.listing(path, runs: sampleRuns)
         let peer = try measurePeer(["task": "list", "reader": "h5py", "source": path], runs: sampleRuns)
-        add(BenchRow(data: "sample.nwb", name: "list every object and attribute", ours: ours, peers: [("h5py", peer)]))
+        add(BenchRow(
+            data: "sample.nwb", name: "list every object and attribute", ours: ours, library: library,
+            peers: [("h5py", peer)]))
     }
 
     /// Listing, full read, full dump to a file, a 0.1 s window and one unit's spike times, local.
-    mutating func localRows(label: String, file: String, fullRuns: Int) throws {
+    mutating func localRows(label: String, file: String, fullRuns: Int) async throws {
         let shape = try Recording(session: session, file: file)
         let output = "\(scratch)/out"
         let dumped = "\(scratch)/dump.bin"
@@ -39,7 +55,10 @@ struct BenchRuns {
                 peers: h5dump(["-H", file], runs: runs))
 
         let full = try measureOurs(["cat", file, Self.series, "--format", "raw", "-o", "/dev/null"], runs: fullRuns)
-        try add(label, "full read of the raw series (\(shape.megabytes) MiB) into memory", ours: full,
+        let fullInMemory = try await LibraryRuns.read(
+            file, dataset: Self.series, selection: "", expectedBytes: shape.bytes, runs: fullRuns)
+        try add(label, "full read of the raw series (\(shape.megabytes) MiB; cat streams it, the library and h5py "
+                + "read it into memory)", ours: full, library: fullInMemory,
                 peers: [("h5py dset[:]", measurePeer(["task": "full", "reader": "h5py", "source": file], runs: fullRuns))])
 
         // Each run writes a new file: truncating the last run's 659 MiB would be timed too.
@@ -55,12 +74,15 @@ struct BenchRuns {
                    row: "window")
         let window = try measureOurs(
             ["cat", file, Self.series, "--slice", shape.windowText, "--format", "raw", "-o", "/dev/null"], runs: runs)
-        try add(label, "0.1 s window of all \(shape.channels) channels", ours: window,
+        let windowInMemory = try await LibraryRuns.read(
+            file, dataset: Self.series, selection: shape.windowText, expectedBytes: shape.windowBytes, runs: runs)
+        try add(label, "0.1 s window of all \(shape.channels) channels", ours: window, library: windowInMemory,
                 peers: [("h5py", measurePeer(shape.windowRequest(reader: "h5py", source: file), runs: runs))])
 
         let spikes = try measureOurs(shape.spikeArguments(source: file), runs: runs, output: output)
         try verify(["table": output, "file": file, "unit": shape.unit], row: "spike times")
-        try add(label, "unit \(shape.unit)'s spike times (table --rows)", ours: spikes,
+        let spikesInProcess = try await LibraryRuns.spikeTimes(file, unit: shape.unit, runs: runs)
+        try add(label, "unit \(shape.unit)'s spike times (table --rows)", ours: spikes, library: spikesInProcess,
                 peers: [("h5py", measurePeer(shape.spikesRequest(reader: "h5py", source: file), runs: runs))])
     }
 
@@ -160,12 +182,17 @@ struct BenchRuns {
 
     // Measuring. ----------------------------------------------------------------------------------
 
-    private mutating func add(_ data: String, _ name: String, ours: Figures, peers: [(String, Figures)]) throws {
-        add(BenchRow(data: data, name: name, ours: ours, peers: peers.map { (reader: $0.0, figures: $0.1) }))
+    private mutating func add(
+        _ data: String, _ name: String, ours: Figures, library: Figures? = nil, peers: [(String, Figures)]
+    ) throws {
+        add(BenchRow(data: data, name: name, ours: ours, library: library, peers: peers.map { (reader: $0.0, figures: $0.1) }))
     }
 
     private mutating func add(_ row: BenchRow) {
-        let ratios = row.peers.map { "\($0.reader) \(BenchTable.format($0.figures.seconds / row.ours.seconds, digits: 1))x" }
+        let library = row.library.map { [(reader: BenchTable.libraryReader, figures: $0)] } ?? []
+        let ratios = (library + row.peers).map {
+            "\($0.reader) \(BenchTable.format($0.figures.seconds / row.ours.seconds, digits: 1))x"
+        }
         Progress.say("\(row.data): \(row.name): nwbpeek \(BenchTable.format(row.ours.seconds, digits: 3)) s; "
             + ratios.joined(separator: ", "))
         rows.append(row)
@@ -173,7 +200,7 @@ struct BenchRuns {
 
     /// nwbpeek as a process, `runs` times; with `remote`, the proxy's counters for each run.
     @discardableResult
-    private func measureOurs(
+    private mutating func measureOurs(
         _ arguments: [String], runs: Int, output: String = "/dev/null", remote: Bool = false, clearing: String? = nil
     ) throws -> Figures {
         var costs: [ProcessCost] = []
@@ -184,6 +211,7 @@ struct BenchRuns {
             costs.append(try ChildProcess.measure([nwbpeek] + arguments, output: output))
             if remote { traffic.append(try statistics()) }
         }
+        largestSpawnerMiB = max(largestSpawnerMiB, costs.map(\.spawnerResidentMiB).max() ?? 0)
         return Figures(
             seconds: BenchTable.median(costs.map(\.seconds)), peakResidentMiB: costs.map(\.peakResidentMiB).max(),
             traffic: Self.median(traffic))
@@ -233,6 +261,9 @@ struct BenchRuns {
 struct Recording {
     let channels: Int
     let megabytes: Int
+    /// Bytes of the whole raw series and of the window (int16 samples).
+    let bytes: Int
+    var windowBytes: Int { window.count * channels * 2 }
     let window: Range<Int>
     let unit: Int
 
@@ -242,7 +273,8 @@ struct Recording {
               let rate = shape["rate"] as? Double, let units = shape["units"] as? Int
         else { throw BenchError.peerFailed(operation: "describe", reason: "an incomplete answer") }
         self.channels = channels
-        megabytes = samples * channels * 2 / 1_048_576
+        bytes = samples * channels * 2
+        megabytes = bytes / 1_048_576
         let start = samples / 2
         window = start..<(start + Int(rate / 10))
         unit = units / 2

@@ -15,32 +15,39 @@ struct Figures: Sendable {
     var traffic: Traffic?
 }
 
-/// One row of the table: nwbpeek, then each peer measured in the same run.
+/// One row of the table: nwbpeek as a process, as a library in-process (local rows), then
+/// each peer measured in the same run.
 struct BenchRow: Sendable {
     var data: String
     var name: String
     var ours: Figures
+    var library: Figures?
     var peers: [(reader: String, figures: Figures)]
 }
 
-/// The table `nwbpeek-bench` prints: one line per reader and row, each peer's time as a ratio
-/// to nwbpeek's (above 1: nwbpeek is faster), and the bytes ratio for remote rows.
+/// The table `nwbpeek-bench` prints: one line per reader and row, each reader's time as a ratio
+/// to nwbpeek's as a process and, where measured, to nwbpeek's as a library in-process (above 1:
+/// nwbpeek is faster), and the bytes ratio for remote rows.
 enum BenchTable {
+    static let libraryReader = "nwbpeek library (in-process)"
+
     static func markdown(_ rows: [BenchRow]) -> String {
         var lines = [
-            "| data | row | reader | s | reader / nwbpeek | nwbpeek peak RSS MiB | requests | round trips | MiB served "
-                + "| bytes / nwbpeek's |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| data | row | reader | s | reader / nwbpeek | reader / nwbpeek library | nwbpeek peak RSS MiB | requests "
+                + "| round trips | MiB served | bytes / nwbpeek's |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for row in rows {
-            lines.append(line([row.data, row.name], "nwbpeek", row.ours, against: row.ours))
-            for (reader, figures) in row.peers { lines.append(line(["", ""], reader, figures, against: row.ours)) }
+            lines.append(line([row.data, row.name], "nwbpeek", row.ours, against: row))
+            if let library = row.library { lines.append(line(["", ""], libraryReader, library, against: row)) }
+            for (reader, figures) in row.peers { lines.append(line(["", ""], reader, figures, against: row)) }
         }
         return lines.joined(separator: "\n")
     }
 
     /// One reader's line; `names` (the data and the row) are blank under the row's first line.
-    private static func line(_ names: [String], _ reader: String, _ figures: Figures, against ours: Figures) -> String {
+    private static func line(_ names: [String], _ reader: String, _ figures: Figures, against row: BenchRow) -> String {
+        let ours = row.ours
         let memory = figures.peakResidentMiB.map { format($0, digits: 0) } ?? ""
         var traffic = ["", "", "", ""]
         if let wire = figures.traffic {
@@ -51,7 +58,8 @@ enum BenchTable {
             ]
         }
         let ratio = format(figures.seconds / ours.seconds, digits: 1) + "x"
-        let cells = names + [reader, format(figures.seconds, digits: 3), ratio, memory] + traffic
+        let libraryRatio = row.library.map { format(figures.seconds / $0.seconds, digits: 1) + "x" } ?? ""
+        let cells = names + [reader, format(figures.seconds, digits: 3), ratio, libraryRatio, memory] + traffic
         return "| " + cells.joined(separator: " | ") + " |"
     }
 

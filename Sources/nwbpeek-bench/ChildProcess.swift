@@ -5,10 +5,16 @@ import Glibc
 #endif
 
 /// What one run of a command cost: wall time from spawn to exit, and the child's peak resident
-/// memory as the kernel accounted it (`wait4`'s `ru_maxrss`, the child alone).
+/// memory as the kernel accounted it (`wait4`'s `ru_maxrss`).
+///
+/// Linux counts in a child's peak the peak of the memory it was spawned from (`posix_spawn`
+/// shares the bench's memory until `exec`, and `exec` keeps the larger peak): the bench resets
+/// its own peak to its current size before each spawn, so that a child's figure is its own
+/// unless it is below `spawnerResidentMiB`, the bench's size then.
 struct ProcessCost: Sendable {
     var seconds: Double
     var peakResidentMiB: Double
+    var spawnerResidentMiB: Double
 }
 
 /// Runs commands as child processes and measures them, as a user's shell would run them.
@@ -30,6 +36,7 @@ enum ChildProcess {
 
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let spawnerResidentMiB = resetPeakResidentMemory()
         let clock = ContinuousClock()
         let started = clock.now
         var child: pid_t = 0
@@ -58,7 +65,22 @@ enum ChildProcess {
         // ru_maxrss is in KiB on Linux.
         return ProcessCost(
             seconds: Double(wholeSeconds) + Double(attoseconds) / 1e18,
-            peakResidentMiB: Double(usage.ru_maxrss) / 1024)
+            peakResidentMiB: Double(usage.ru_maxrss) / 1024, spawnerResidentMiB: spawnerResidentMiB)
+    }
+
+    /// Resets this process's peak resident memory to its current size (Linux's
+    /// `/proc/self/clear_refs`, value 5) and returns that size in MiB.
+    private static func resetPeakResidentMemory() -> Double {
+        let descriptor = open("/proc/self/clear_refs", O_WRONLY)
+        if descriptor >= 0 {
+            _ = write(descriptor, "5", 1)
+            close(descriptor)
+        }
+        // The second field of statm: resident pages.
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
     }
 
     /// The first line a command prints (for versions), or nil when it cannot run.

@@ -56,9 +56,9 @@ struct NWBPeekBench: AsyncParsableCommand {
         let session = try PeerSession(python: python, script: "Benchmarks/peers.py")
         var bench = BenchRuns(nwbpeek: binary, session: session, runs: runs, scratch: scratch)
         let loadBefore = Machine.loadAverage()
-        try bench.listingOfTheSample("TestData/fixtures/sample.nwb")
+        try await bench.listingOfTheSample("TestData/fixtures/sample.nwb")
         for (label, path) in files {
-            try bench.localRows(label: label, file: path, fullRuns: fullRuns)
+            try await bench.localRows(label: label, file: path, fullRuns: fullRuns)
         }
         if let (_, path) = files.first {
             Progress.say("decoding every chunk on one core")
@@ -68,6 +68,7 @@ struct NWBPeekBench: AsyncParsableCommand {
         if !localOnly, let (label, path) = files.first {
             try bench.remoteRows(label: label, file: path, latency: latency)
         }
+        try bench.noteProcessCosts()
         let versions = try session.send(["op": "versions"])
         print(Machine.describe(versions: versions, loadBefore: loadBefore, loadAfter: Machine.loadAverage()))
         print("Medians of \(runs) runs (\(fullRuns) for full reads and dumps); remote rows through a proxy adding "
