@@ -160,7 +160,9 @@ public struct ArrayReader: Sendable {
                 guard index < ranges.count, ranges[index].offset <= start else {
                     throw ArrayError.shortRead(range: stored.range, found: 0)
                 }
-                try output.copy(run, from: pieces[index], base: Int(start - ranges[index].offset), elementSize: elementSize)
+                try pieces[index].withUnsafeBytes { piece in
+                    try output.copy(run, from: piece, base: Int(start - ranges[index].offset), elementSize: elementSize)
+                }
             }
             return
         }
@@ -172,8 +174,10 @@ public struct ArrayReader: Sendable {
         guard decoder.isIdentity || elements.count == chunkByteCount else {
             throw ArrayError.chunkSize(coordinates: job.task.coordinates, expected: chunkByteCount, found: elements.count)
         }
-        try job.task.forEachRun { run in
-            try output.copy(run, from: elements, base: Int(run.sourceElement) * elementSize, elementSize: elementSize)
+        try elements.withUnsafeBytes { chunk in
+            try job.task.forEachRun { run in
+                try output.copy(run, from: chunk, base: Int(run.sourceElement) * elementSize, elementSize: elementSize)
+            }
         }
     }
 }
@@ -227,22 +231,19 @@ struct OutputTarget: @unchecked Sendable {
     let count: Int
 
     /// Copies a run's elements; `base` is the byte offset of the run's first element in `source`.
-    func copy(_ run: ReadPlan.Run, from source: Bytes, base: Int, elementSize: Int) throws {
+    func copy(_ run: ReadPlan.Run, from source: UnsafeRawBufferPointer, base: Int, elementSize: Int) throws {
         let count = Int(run.count)
         let stride = Int(run.sourceStride) * elementSize
         let needed = base + (count - 1) * stride + elementSize
-        guard base >= 0, needed <= source.count else {
+        guard base >= 0, needed <= source.count, let start = source.baseAddress else {
             throw ArrayError.shortRead(range: ByteRange(offset: UInt64(max(base, 0)), length: UInt64(needed)), found: source.count)
         }
         let destination = self.base + Int(run.outputElement) * elementSize
-        source.withUnsafeBytes { buffer in
-            guard let start = buffer.baseAddress else { return }
-            if run.sourceStride == 1 {
-                memcpy(destination, start + base, count * elementSize)
-            } else {
-                for index in 0..<count {
-                    memcpy(destination + index * elementSize, start + base + index * stride, elementSize)
-                }
+        if run.sourceStride == 1 {
+            memcpy(destination, start + base, count * elementSize)
+        } else {
+            for index in 0..<count {
+                memcpy(destination + index * elementSize, start + base + index * stride, elementSize)
             }
         }
     }
