@@ -31,12 +31,20 @@ public protocol Codec: Sendable {
     /// this filter can be when a writer encoded `decodedSize` bytes with it. The pipeline bounds
     /// the output of the stage before this one with it.
     func encodedSize(decodedSize: ByteCountBound) -> ByteCountBound
+
+    /// The most bytes `count` encoded bytes can decode to, when the format bounds its ratio (nil
+    /// otherwise): `decode(_:decodedSize:)` allocates no more, whatever size the chunk claims.
+    func largestDecodedSize(encodedCount count: Int) -> Int?
 }
 
 extension Codec {
+    public func largestDecodedSize(encodedCount count: Int) -> Int? { nil }
+
     public func decode(_ input: Bytes, decodedSize: ByteCountBound) throws -> Bytes {
         var written = 0
-        let storage = try HeapByteStorage(count: decodedSize.limit) { buffer in
+        // A size the input cannot reach is found short after decoding, without allocating it.
+        let capacity = min(decodedSize.limit, largestDecodedSize(encodedCount: input.count) ?? .max)
+        let storage = try HeapByteStorage(count: capacity) { buffer in
             written = try decode(input, into: buffer)
         }
         try decodedSize.check(written, filter: filter)

@@ -34,6 +34,12 @@ public struct DeflateCodec: Codec {
         }
     }
 
+    /// Deflate expands at most 1032 times (a 258-byte match in under 2 bits), plus the last
+    /// block: 1040 times the stream and 1 KiB.
+    public func largestDecodedSize(encodedCount count: Int) -> Int? {
+        saturatingSum(saturatingProduct(count, 1040), 1024)
+    }
+
     /// zlib's compressBound: the most bytes `compress2` writes for `count` input bytes.
     public func encodedSize(decodedSize: ByteCountBound) -> ByteCountBound {
         let count = decodedSize.limit

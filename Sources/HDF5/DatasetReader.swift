@@ -180,11 +180,13 @@ extension HDF5File {
             let arrayLayout = try ArrayLayout(
                 shape: shape, chunkShape: chunked.chunkShape, elementSize: elementSize, fillValue: fill)
             let filtered = !dataset.filters.isEmpty
-            let map = try await chunkMap(of: dataset, rows: rows)
-            guard let chunkByteCount = arrayLayout.chunkByteCount else {
+            guard let chunkByteCount = arrayLayout.chunkByteCount, UInt64(chunkByteCount) <= Limits.chunkBytes else {
                 throw HDF5Error.invalid(
-                    structure: "data layout message", offset: dataset.address, reason: "chunk size overflows")
+                    structure: "data layout message", offset: dataset.address,
+                    reason: "chunks of \(chunked.chunkShape.map(String.init).joined(separator: " x ")) elements of "
+                        + "\(elementSize) bytes: 4 GiB or more, which libhdf5 refuses")
             }
+            let map = try await chunkMap(of: dataset, rows: rows)
             let decoder: any ChunkDecoder =
                 filtered
                 ? FilterPipelineDecoder(filters: dataset.filters, elementSize: elementSize, chunkByteCount: chunkByteCount)

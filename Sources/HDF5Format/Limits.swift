@@ -17,6 +17,9 @@ public enum Limits {
     public static let datatypeMembers = 65_536
     /// Elements materialised for one attribute value.
     public static let attributeElements = 16_777_216
+    /// Bytes of one chunk, decoded: libhdf5 refuses chunks of 4 GiB or more (H5D__chunk_construct),
+    /// and a reader allocates a whole chunk to decode it.
+    public static let chunkBytes: UInt64 = (1 << 32) - 1
     /// Bytes one decoded metadata structure (a heap, a message) may occupy.
     public static let structureBytes: UInt64 = 1 << 30
     /// Structures (decoder reads of a file region) one open file may cost in all; see `WorkBudget`.

@@ -149,6 +149,16 @@ let everyCodec: [(name: String, codec: any Codec)] = {
         #expect(throws: CodecError.self) { try pipeline.decode(bomb, filterMask: 0) }
     }
 
+    @Test("a chunk far larger than its deflate stream can expand to is short, and not allocated")
+    func chunkBeyondDeflatesRatio() throws {
+        let stream = Bytes(zlibCompressed([UInt8](repeating: 1, count: 1000), level: 9))
+        #expect(DeflateCodec().largestDecodedSize(encodedCount: stream.count) == stream.count * 1040 + 1024)
+        // 2^40 bytes claimed: decoding allocates at most 1040 times the stream, then finds 1000.
+        #expect(throws: CodecError.sizeMismatch(filter: .deflate, expected: 1 << 40, found: 1000)) {
+            try DeflateCodec().decode(stream, decodedSize: .exactly(1 << 40))
+        }
+    }
+
     @Test("declared sizes larger than the chunk are refused before decoding")
     func declaredSizeBombs() throws {
         let gibibyte: UInt64 = 1 << 30
