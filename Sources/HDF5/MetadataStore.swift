@@ -118,7 +118,8 @@ public actor MetadataStore {
 
     /// Fetches `ranges` with the read-ahead and read-behind around them. A range that a fetch
     /// already in flight brings (another decode's, whose read-ahead reaches it) is waited for,
-    /// not fetched again.
+    /// not fetched again. A metadata fetch is small and may serve several decodes: it runs to its
+    /// end even when the decode that started it is cancelled.
     private func fetch(_ ranges: [ByteRange]) async throws {
         var awaited: [Int] = []
         var missing: [ByteRange] = []
