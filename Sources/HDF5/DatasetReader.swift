@@ -225,11 +225,16 @@ extension HDF5File {
         } else {
             records = try await store.decode { view in
                 try ChunkIndexReader.records(
-                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context)
+                    view: view, layout: layout, dataspace: dataspace, filtered: filtered, context: context, rows: rows)
             }
         }
         let map = try ChunkMap(records: records, chunkShape: chunked.chunkShape)
-        let isWhole = rows == nil || { if case .bTreeV1 = chunked.index { return false } else { return true } }()
+        // Version 1 B-trees and fixed arrays are read in part for a slice: such a map is not kept.
+        let isWhole: Bool
+        switch chunked.index {
+        case .bTreeV1, .fixedArray: isWhole = rows == nil
+        default: isWhole = true
+        }
         if isWhole { await objects.insert(map, at: dataset.address) }
         return map
     }

@@ -27,8 +27,12 @@ public enum ChunkIndexReader {
     ///     stored sizes and filter masks).
     /// - Throws: `HDF5Error.invalid` when the layout is not chunked or does not fit the
     ///   dataspace, and the index's own errors (bad checksums, truncation, cycles).
+    ///
+    /// With `rows` (elements of the first dimension), a fixed array index is read only in the
+    /// pages holding the chunks that overlap those rows; other indexes are read whole.
     public static func records(
-        view: FileView, layout: DataLayoutMessage, dataspace: Dataspace, filtered: Bool, context: FormatContext
+        view: FileView, layout: DataLayoutMessage, dataspace: Dataspace, filtered: Bool, context: FormatContext,
+        rows: Range<UInt64>? = nil
     ) throws -> [ChunkRecord] {
         guard case .chunked(let chunked) = layout.storage else {
             throw HDF5Error.invalid(structure: structure, offset: 0, reason: "the data layout is not chunked")
@@ -67,7 +71,8 @@ public enum ChunkIndexReader {
                     structure: FixedArrayHeader.structure, offset: address,
                     reason: "\(header.elementCount) elements for \(overflow ? "more than 2^64" : "\(count)") chunks")
             }
-            return try header.elements(view: view) { cursor, index in
+            return try header.elements(view: view, indices: rows.map(grid.fixedArrayIndices(overlappingRows:))) {
+                cursor, index in
                 try element.decode(&cursor, chunkBytes: chunkBytes) { try grid.offsets(ofFixedArrayIndex: index) }
             }
         case .extensibleArray(let maxBits, let indexElements, let minPointers, let minElements, let pageBits):
@@ -288,6 +293,18 @@ private struct ChunkGrid {
     /// index's element index). Only called on fixed grids whose chunk count fits in 64 bits.
     func fixedArrayIndex(ofScaledOffsets scaled: [UInt64]) -> UInt64 {
         zip(scaled, maximumChunks).reduce(0) { index, pair in index * (pair.1 ?? 1) + pair.0 }
+    }
+
+    /// The fixed array indices of the chunks that overlap `rows` of the first dimension: a run of
+    /// whole rows of the maximum grid. Only called on fixed grids whose chunk count fits in 64 bits.
+    func fixedArrayIndices(overlappingRows rows: Range<UInt64>) -> Range<UInt64> {
+        guard !rows.isEmpty, let firstChunk = chunkShape.first, firstChunk > 0 else { return 0..<0 }
+        let perRow = maximumChunks.dropFirst().reduce(UInt64(1)) { $0 * ($1 ?? 1) }
+        let first = rows.lowerBound / firstChunk
+        let last = (rows.upperBound - 1) / firstChunk
+        let (start, startOverflow) = first.multipliedReportingOverflow(by: perRow)
+        let (end, endOverflow) = (last + 1).multipliedReportingOverflow(by: perRow)
+        return startOverflow ? 0..<0 : start..<(endOverflow ? UInt64.max : end)
     }
 
     /// Moves `scaled` to the next chunk in row-major order within `bounds`; false after the last.

@@ -83,9 +83,12 @@ public struct FixedArrayHeader: Sendable, Equatable {
 
     /// The elements of the array in index order, each decoded by `decode` from a cursor over its
     /// `elementSize` bytes together with its index; elements `decode` maps to nil, and those of
-    /// pages never written, are left out. Every checksum is verified.
+    /// pages never written, are left out. Every checksum read is verified.
+    ///
+    /// With `indices`, a paged data block is read only in the pages that hold those elements (the
+    /// others' elements are left out); an unpaged block, one checksummed structure, is read whole.
     public func elements<Element>(
-        view: FileView, decode: (inout ByteCursor, UInt64) throws -> Element?
+        view: FileView, indices: Range<UInt64>? = nil, decode: (inout ByteCursor, UInt64) throws -> Element?
     ) throws -> [Element] {
         guard let dataBlockAddress, elementCount > 0 else { return [] }
         // All the elements must fit in the file (libhdf5 allocates every page with the data
@@ -114,17 +117,25 @@ public struct FixedArrayHeader: Sendable, Equatable {
         // Bounded above: every page fits in the file, so this neither overflows nor runs long.
         let pageSize = pageElementCount * UInt64(elementSize) + 4
         var pageAddress = dataBlockAddress + prefixSize + bitmapSize + 4
-        // The pages lie end to end after the block's prefix: asking for them all at once makes a
-        // reader fetch them in one round rather than page after page.
-        // (The last page holds only the elements left, and its checksum.)
-        let lastPageBytes = (elementCount - (pageCount - 1) * pageElementCount) * UInt64(elementSize) + 4
-        let (fullPagesBytes, pagesOverflow) = (pageCount - 1).multipliedReportingOverflow(by: pageSize)
+        // The pages wanted: all, or those holding `indices`.
+        var pages = 0..<pageCount
+        if let indices {
+            guard indices.lowerBound < min(indices.upperBound, elementCount) else { return [] }
+            pages = (indices.lowerBound / pageElementCount)..<((min(indices.upperBound, elementCount) - 1) / pageElementCount + 1)
+        }
+        // The pages lie end to end after the block's prefix: asking for the wanted ones at once
+        // makes a reader fetch them in one round rather than page after page. (The last page
+        // holds only the elements left, and its checksum.) Bounded: every page fits in the file.
+        pageAddress += pages.lowerBound * pageSize
+        let lastPageBytes = (min(elementCount, pages.upperBound * pageElementCount) - (pages.upperBound - 1) * pageElementCount)
+            * UInt64(elementSize) + 4
+        let (fullPagesBytes, pagesOverflow) = UInt64(pages.count - 1).multipliedReportingOverflow(by: pageSize)
         let (pagesBytes, totalOverflow) = fullPagesBytes.addingReportingOverflow(lastPageBytes)
         guard !pagesOverflow, !totalOverflow else {
             throw HDF5Error.invalid(structure: Self.pageStructure, offset: pageAddress, reason: "the pages' size overflows")
         }
         _ = try view.cursor(at: pageAddress, length: pagesBytes, structure: Self.pageStructure)
-        for page in 0..<pageCount {
+        for page in pages {
             defer { pageAddress += pageSize }
             guard pageIsInitialized(bitmap, page) else { continue }
             let firstIndex = page * pageElementCount

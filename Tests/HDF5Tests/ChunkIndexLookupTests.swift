@@ -104,3 +104,29 @@ import Testing
         #expect(all == (0..<80000).map(Int64.init))
     }
 }
+
+/// A slice of a dataset whose fixed array index is paged reads only the pages that hold its chunks.
+@Suite struct PagedFixedArraySliceTests {
+    @Test(arguments: [(10_000, 10_010), (2_040, 2_060), (0, 3), (19_990, 20_000)])
+    func aSliceReadsOnlyThePagesOfItsChunks(rows: (Int, Int)) async throws {
+        let bytes = try generatedFile(by: ChunkIndexLookupTests.pagedScript)
+        let source = CountingSource(bytes: bytes)
+        let file = try await HDF5File(source: source, readAhead: 512, readBehind: 0)
+        let dataset = try await file.resolve("/data").object
+        let before = source.bytesRead
+        let range = UInt64(rows.0)..<UInt64(rows.1)
+        let map = try await file.chunkMap(of: dataset, rows: range)
+        // Chunks of 2 rows, 1,024 to a page of 8-byte addresses: the pages of chunks rows/2.
+        let firstPage = rows.0 / 2 / 1024
+        let lastPage = (rows.1 - 1) / 2 / 1024
+        let chunks = (firstPage * 1024)..<min((lastPage + 1) * 1024, 10_000)
+        #expect(map.records.map { $0.offsets[0] } == chunks.map { UInt64($0 * 2) })
+        // The header, the data block's prefix, the wanted pages (8 KiB each), with read-ahead.
+        #expect(source.bytesRead - before <= UInt64(lastPage - firstPage + 1) * 8196 + 3 * 512)
+        let slice = try await file.read(dataset, selection: try Selection.parse("\(rows.0):\(rows.1)"))
+        #expect(ChunkIndexLookupTests.integers(try await file.values(of: slice)) == (rows.0 * 4..<rows.1 * 4).map(Int64.init))
+        // The partial map was not kept: a whole read still finds every chunk.
+        let all = ChunkIndexLookupTests.integers(try await file.values(of: try await file.read(dataset)))
+        #expect(all == (0..<80000).map(Int64.init))
+    }
+}
