@@ -64,10 +64,10 @@ struct Cat: AsyncParsableCommand {
     private func cat(_ file: HDF5File) async throws {
         let (object, path, selection) = try await target(in: file)
         let chosen = format ?? (output == nil && isatty(STDOUT_FILENO) == 1 ? nil : .json)
-        let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
         if chosen == .raw || chosen == .npy {
             // The stored bytes, written as they are read: large reads never sit whole in memory.
             // A read that fails leaves no partial file behind.
+            let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
             do {
                 let shape = try await file.readShape(of: object, selection: selection)
                 let header = chosen == .npy ? try NPY.header(shape: shape.shape, datatype: shape.datatype) : []
@@ -91,6 +91,7 @@ struct Cat: AsyncParsableCommand {
         case .csv: text = try await encoder.csv()
         default: text = try await encoder.preview(path: path)
         }
+        let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
         try await destination.write(Array(text.utf8))
     }
 

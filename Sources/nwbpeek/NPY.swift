@@ -56,5 +56,4 @@ enum NPY {
         }
         throw CatFailure(message: "npy cannot hold \(description) values; use --format json")
     }
-
 }
