@@ -24,8 +24,10 @@ public struct BloscCodec: Codec {
             var compressedSize = 0
             var blockSize = 0
             blosc_cbuffer_sizes(source.baseAddress, &decodedSize, &compressedSize, &blockSize)
-            // Blosc trusts its header; check both sizes before it reads or writes a byte.
-            guard compressedSize <= source.count,
+            // Blosc trusts its header; check both sizes before it reads or writes a byte. Its
+            // fields are signed 32-bit: one of 2^31 or more comes back negative (a size_t of
+            // 2^64 - 2^31), which libblosc's own validation accepts and then reads past the input.
+            guard compressedSize >= Self.headerSize, compressedSize <= source.count, decodedSize >= 0,
                 blosc_cbuffer_validate(source.baseAddress, compressedSize, &decodedSize) == 0
             else {
                 throw CodecError.corruptStream(

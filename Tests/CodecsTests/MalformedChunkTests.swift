@@ -159,6 +159,16 @@ let everyCodec: [(name: String, codec: any Codec)] = {
         }
     }
 
+    @Test("a Blosc header whose sizes pass 2^31 is refused, not handed to libblosc")
+    func bloscSizesPastTheSignedRange() throws {
+        // Found by FuzzCodecs: compressed size 0x80000000 reads back negative, libblosc's own
+        // validation accepts it, and decompressing read past the 24 bytes given.
+        var header = bloscHeader(decodedSize: 215, compressedSize: 0x8000_0000) + [0, 5, 0, 1, 0, 0, 0, 0x21]
+        #expect(throws: CodecError.self) { _ = try BloscCodec().decode(Bytes(header), decodedSize: .exactly(215)) }
+        header = bloscHeader(decodedSize: 0x8000_0000, compressedSize: 24) + [UInt8](repeating: 0, count: 8)
+        #expect(throws: CodecError.self) { _ = try BloscCodec().decode(Bytes(header), decodedSize: .atMost(4096)) }
+    }
+
     @Test("declared sizes larger than the chunk are refused before decoding")
     func declaredSizeBombs() throws {
         let gibibyte: UInt64 = 1 << 30
