@@ -79,7 +79,8 @@ struct StreamedRead {
         // The rows a block spans in the dataset (steps included), a multiple of the chunks'.
         let selectedRows = max(1, UInt64(Self.blockBytes) / max(rowBytes, 1))
         // (Positions are below 2^63; a span that large makes one block of everything.)
-        let span = min(selectedRows.multipliedReportingOverflow(by: rows.step).partialValue, UInt64(Int64.max))
+        let (product, productOverflow) = selectedRows.multipliedReportingOverflow(by: rows.step)
+        let span = productOverflow ? UInt64(Int64.max) : min(product, UInt64(Int64.max))
         let (roundedUp, overflow) = span.addingReportingOverflow(chunkRows - 1)
         let blockSpan = overflow ? UInt64(Int64.max) : max(chunkRows, roundedUp / chunkRows * chunkRows)
         var blocks: [Selection] = []
