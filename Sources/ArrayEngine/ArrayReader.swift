@@ -36,17 +36,17 @@ public struct ArrayReader: Sendable {
     /// The elements of a resolved selection; see `read(_:)`.
     public func read(_ selection: [ResolvedDimension]) async throws -> Bytes {
         let plan = try ReadPlan(layout: layout, selection: selection)
-        let output = OutputBuffer(count: try byteCount(of: plan))
+        let output = OutputBuffer(count: try Self.byteCount(of: selection, elementSize: layout.elementSize))
         try await read(plan, into: output.target)
         return Bytes(storage: output)
     }
 
     /// Reads the elements of a resolved selection into `destination`, which must hold exactly
-    /// their bytes (`byteCount(of:)`): a caller streaming a large read in blocks reuses one
-    /// buffer, where a new output's pages would each be zeroed by the system first.
+    /// their bytes (`byteCount(of:elementSize:)`): a caller streaming a large read in blocks
+    /// reuses one buffer, where a new output's pages would each be zeroed by the system first.
     public func read(_ selection: [ResolvedDimension], into destination: UnsafeMutableRawBufferPointer) async throws {
         let plan = try ReadPlan(layout: layout, selection: selection)
-        let count = try byteCount(of: plan)
+        let count = try Self.byteCount(of: selection, elementSize: layout.elementSize)
         guard let base = destination.baseAddress, destination.count == count else {
             if count == 0, destination.isEmpty { return }
             throw ArrayError.badSelection(
@@ -55,17 +55,14 @@ public struct ArrayReader: Sendable {
         try await read(plan, into: OutputTarget(base: base, count: count))
     }
 
-    /// The bytes the elements of a resolved selection take.
-    public func byteCount(of selection: [ResolvedDimension]) throws -> Int {
-        try byteCount(of: try ReadPlan(layout: layout, selection: selection))
-    }
-
-    private func byteCount(of plan: ReadPlan) throws -> Int {
-        var total = UInt64(layout.elementSize)
-        for count in plan.counts {
-            let (product, overflow) = total.multipliedReportingOverflow(by: count)
+    /// The bytes the elements of a resolved selection take, `elementSize` bytes each; throws
+    /// `ArrayError.tooLarge` past `Int.max`.
+    public static func byteCount(of selection: [ResolvedDimension], elementSize: Int) throws -> Int {
+        var total = UInt64(elementSize)
+        for dimension in selection {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dimension.count)
             guard !overflow, product <= UInt64(Int.max) else {
-                throw ArrayError.tooLarge(elements: plan.counts.map(String.init).joined(separator: " x "))
+                throw ArrayError.tooLarge(elements: selection.map { String($0.count) }.joined(separator: " x "))
             }
             total = product
         }

@@ -57,16 +57,9 @@ extension HDF5File {
         let (datatype, dataspace, _) = try Self.readable(dataset)
         guard dataspace.kind != .null else { return DatasetReadShape(shape: [], datatype: datatype, byteCount: 0) }
         let resolved = try Self.resolve(selection, in: dataspace)
-        var byteCount = UInt64(datatype.size)
-        for dimension in resolved {
-            let (product, overflow) = byteCount.multipliedReportingOverflow(by: dimension.count)
-            guard !overflow, product <= UInt64(Int.max) else {
-                throw ArrayError.tooLarge(elements: resolved.map { String($0.count) }.joined(separator: " x "))
-            }
-            byteCount = product
-        }
-        let shape = dataspace.kind == .scalar ? [] : resolved.filter { !$0.isIndex }.map(\.count)
-        return DatasetReadShape(shape: shape, datatype: datatype, byteCount: Int(byteCount))
+        return DatasetReadShape(
+            shape: Self.resultShape(of: resolved, in: dataspace), datatype: datatype,
+            byteCount: try ArrayReader.byteCount(of: resolved, elementSize: Int(datatype.size)))
     }
 
     /// What reading `selection` of `dataset` takes: the array reader (nil for a null dataspace),
@@ -81,8 +74,12 @@ extension HDF5File {
         let reader = try await arrayReader(
             for: dataset, datatype: datatype, dataspace: dataspace, shape: shape, layout: layout,
             rows: try Self.firstDimensionRows(of: selection, shape: shape))
-        let resultShape = dataspace.kind == .scalar ? [] : resolved.filter { !$0.isIndex }.map(\.count)
-        return (reader, resolved, resultShape, datatype)
+        return (reader, resolved, Self.resultShape(of: resolved, in: dataspace), datatype)
+    }
+
+    /// The shape a read of `resolved` gives: indexed dimensions dropped, none for a scalar.
+    private static func resultShape(of resolved: [ResolvedDimension], in dataspace: Dataspace) -> [UInt64] {
+        dataspace.kind == .scalar ? [] : resolved.filter { !$0.isIndex }.map(\.count)
     }
 
     /// A dataset's datatype, dataspace and layout, or an error when it is not a dataset.

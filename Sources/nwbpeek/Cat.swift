@@ -69,7 +69,7 @@ struct Cat: AsyncParsableCommand {
             // A read that fails leaves no partial file behind.
             let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
             do {
-                let shape = try await file.readShape(of: object, selection: selection)
+                let shape = try file.readShape(of: object, selection: selection)
                 let header = chosen == .npy ? try NPY.header(shape: shape.shape, datatype: shape.datatype) : []
                 try await ProgressLine.run("reading \(path)") { progress in
                     try await StreamedRead(file: file, dataset: object, selection: selection)

@@ -36,18 +36,18 @@ final class OutputFile: Sendable {
 
     /// Writes all of `bytes`.
     func write(_ bytes: [UInt8]) async throws {
-        let buffer = Buffer(count: bytes.count)
-        defer { buffer.release() }
-        bytes.withUnsafeBytes { source in buffer.prefix(bytes.count).copyMemory(from: source) }
-        try await write(buffer, count: bytes.count)
+        try await onQueue { try bytes.withUnsafeBytes { try self.writeAll($0) } }
     }
 
     /// Writes the first `count` bytes of `buffer`, which must stay allocated until this returns.
     func write(_ buffer: Buffer, count: Int) async throws {
+        try await onQueue { try self.writeAll(UnsafeRawBufferPointer(buffer.prefix(count))) }
+    }
+
+    /// Runs `write` on the output's own thread.
+    private func onQueue(_ write: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            queue.async {
-                continuation.resume(with: Result { try self.writeAll(UnsafeRawBufferPointer(buffer.prefix(count))) })
-            }
+            queue.async { continuation.resume(with: Result { try write() }) }
         }
     }
 

@@ -64,11 +64,11 @@ struct StreamedRead {
     /// One block when the first dimension is indexed or the selection is small.
     func blockSelections() throws -> [Selection] {
         let readShape = try file.readShape(of: dataset, selection: selection)
-        guard let dataspace = dataset.dataspace, dataspace.kind == .simple,
-            let rows = try selection.resolve(shape: dataspace.dimensions).first,
-            !rows.isIndex, rows.count > 1, readShape.byteCount > Self.blockBytes
+        guard let dataspace = dataset.dataspace, dataspace.kind == .simple else { return [selection] }
+        let resolved = try selection.resolve(shape: dataspace.dimensions)
+        guard let rows = resolved.first, !rows.isIndex, rows.count > 1, readShape.byteCount > Self.blockBytes
         else { return [selection] }
-        let others = try selection.resolve(shape: dataspace.dimensions).dropFirst().map(\.selectionDimension)
+        let others = resolved.dropFirst().map(\.selectionDimension)
         let rowBytes = UInt64(readShape.byteCount) / rows.count
         let chunkRows: UInt64
         if case .chunked(let chunked) = dataset.layout?.storage, let first = chunked.chunkShape.first, first > 0 {

@@ -85,7 +85,7 @@ import Testing
         for text in ["", "1:7", "::3"] {
             let selection = try Selection.parse(text)
             let expected = try await file.read(dataset, selection: selection)
-            let shape = try await file.readShape(of: dataset, selection: selection)
+            let shape = try file.readShape(of: dataset, selection: selection)
             #expect(shape.shape == expected.shape)
             #expect(shape.byteCount == expected.bytes.count)
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: shape.byteCount, alignment: 16)
