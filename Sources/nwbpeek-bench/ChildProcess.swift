@@ -61,10 +61,9 @@ enum ChildProcess {
             throw BenchError.commandFailed(
                 command: arguments, reason: "\(reason): \(message.prefix(800))")
         }
-        let (wholeSeconds, attoseconds) = elapsed.components
         // ru_maxrss is in KiB on Linux.
         return ProcessCost(
-            seconds: Double(wholeSeconds) + Double(attoseconds) / 1e18,
+            seconds: elapsed.seconds,
             peakResidentMiB: Double(usage.ru_maxrss) / 1024, spawnerResidentMiB: spawnerResidentMiB)
     }
 

@@ -26,16 +26,11 @@ enum DecodeCeiling {
         let records = try await hdf5.chunkRecords(of: object)
         let chunks = try await source.read(records.map { ByteRange(offset: $0.address, length: UInt64($0.size)) })
         var buffer = [UInt8](repeating: 0, count: chunkByteCount)
-        let clock = ContinuousClock()
-        var seconds: [Double] = []
-        for _ in 0..<runs {
-            let started = clock.now
+        let seconds = try await LibraryRuns.medianSeconds(runs: runs) {
             for (record, chunk) in zip(records, chunks) {
                 try buffer.withUnsafeMutableBytes { try pipeline.decode(chunk, filterMask: record.filterMask, into: $0) }
             }
-            let (whole, fraction) = (clock.now - started).components
-            seconds.append(Double(whole) + Double(fraction) / 1e18)
         }
-        return Measurement(secondsOnOneCore: BenchTable.median(seconds), outputBytes: records.count * chunkByteCount)
+        return Measurement(secondsOnOneCore: seconds, outputBytes: records.count * chunkByteCount)
     }
 }

@@ -35,15 +35,19 @@ enum LibraryRuns {
     }
 
     private static func measure(runs: Int, _ body: () async throws -> Void) async throws -> Figures {
+        Figures(seconds: try await medianSeconds(runs: runs, body))
+    }
+
+    /// The median wall time of `runs` runs of `body` in this process.
+    static func medianSeconds(runs: Int, _ body: () async throws -> Void) async throws -> Double {
         let clock = ContinuousClock()
         var seconds: [Double] = []
         for _ in 0..<runs {
             let started = clock.now
             try await body()
-            let (whole, fraction) = (clock.now - started).components
-            seconds.append(Double(whole) + Double(fraction) / 1e18)
+            seconds.append((clock.now - started).seconds)
         }
-        return Figures(seconds: BenchTable.median(seconds))
+        return BenchTable.median(seconds)
     }
 
     private static func expect(_ condition: Bool, _ failure: @autoclosure () -> String) throws {
