@@ -200,8 +200,9 @@ extension HDF5File {
     /// The chunk map of a chunked dataset, decoded from its chunk index on first use and kept for
     /// the file's life: reads, storage sizes and `check` share one decoding.
     ///
-    /// With `rows` (elements of the first dimension) and a version 1 B-tree index not decoded
-    /// yet, only the chunks of the subtrees reaching those rows are looked up, for this read alone.
+    /// With `rows` (elements of the first dimension) and a map not decoded yet, only the parts of
+    /// the chunk index that reach those rows are read (see `ChunkIndexReader.records`), for this
+    /// read alone.
     func chunkMap(of dataset: HDF5Object, rows: Range<UInt64>? = nil) async throws -> ChunkMap {
         if let map = await objects.chunkMap(at: dataset.address) { return map }
         guard let layout = dataset.layout, case .chunked(let chunked) = layout.storage, let dataspace = dataset.dataspace
@@ -226,11 +227,11 @@ extension HDF5File {
             }
         }
         let map = try ChunkMap(records: records, chunkShape: chunked.chunkShape)
-        // Version 1 B-trees and fixed arrays are read in part for a slice: such a map is not kept.
+        // B-trees and arrays are read in part for a slice: such a map is not kept.
         let isWhole: Bool
         switch chunked.index {
-        case .bTreeV1, .fixedArray: isWhole = rows == nil
-        default: isWhole = true
+        case .bTreeV1, .bTreeV2, .fixedArray, .extensibleArray: isWhole = rows == nil
+        case .singleChunk, .implicit: isWhole = true
         }
         if isWhole { await objects.insert(map, at: dataset.address) }
         return map

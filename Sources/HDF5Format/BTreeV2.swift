@@ -211,10 +211,17 @@ public struct BTreeV2Header: Sendable, Equatable {
         context.offsetSize + childRecordCountSize + levels[depth - 1].cumulativeMaximumRecordsSize
     }
 
-    /// Every record of the tree, in key order (a depth-first walk), each node's checksum verified.
-    /// Record counts are checked against node capacities, the counts a parent stores for its
-    /// children, and the header's total.
-    public func records(view: FileView) throws -> [BTreeV2Record] {
+    /// Every record of the tree, in key order, each node's checksum verified. Nodes are read a
+    /// level at a time (see `decodeEach`), so a reader fetches the tree in as many rounds as it
+    /// has levels. Record counts are checked against node capacities and against the counts each
+    /// parent (and the header, for the root) stores for the subtree below it.
+    ///
+    /// With `visiting`, a child subtree is read only when `visiting` returns true for the
+    /// records either side of it in its parent (nil at the ends): every record below lies
+    /// between them in key order. The records of the nodes read are returned, in key order.
+    public func records(
+        view: FileView, visiting: ((_ below: BTreeV2Record?, _ above: BTreeV2Record?) throws -> Bool)? = nil
+    ) throws -> [BTreeV2Record] {
         guard let root = rootNodeAddress else {
             guard totalRecordCount == 0 else {
                 throw HDF5Error.invalid(
@@ -222,16 +229,46 @@ public struct BTreeV2Header: Sendable, Equatable {
             }
             return []
         }
-        var walk = Walk(header: self, view: view)
-        let count = try walk.visit(
-            ChildPointer(address: root, recordCount: UInt64(rootRecordCount), totalRecordCount: totalRecordCount),
-            depth: Int(depth))
-        guard count == totalRecordCount else {
-            throw HDF5Error.invalid(
-                structure: Self.structure, offset: address,
-                reason: "the tree holds \(count) records, the header says \(totalRecordCount)")
+        var nodes: [UInt64: Node] = [:]
+        var seen: Set<UInt64> = []
+        var level = [ChildPointer(address: root, recordCount: UInt64(rootRecordCount), totalRecordCount: totalRecordCount)]
+        for depth in stride(from: Int(depth), through: 0, by: -1) {
+            for pointer in level where !seen.insert(pointer.address).inserted {
+                throw HDF5Error.cycle(
+                    structure: depth == 0 ? Self.leafStructure : Self.internalStructure, offset: pointer.address)
+            }
+            guard seen.count <= Limits.treeNodes else {
+                throw HDF5Error.limitExceeded(
+                    structure: Self.structure, offset: address, limit: "more than \(Limits.treeNodes) nodes")
+            }
+            var next: [ChildPointer] = []
+            for node in try decodeEach(level, { try node(view: view, pointer: $0, depth: depth) }) {
+                nodes[node.address] = node
+                for (index, child) in node.children.enumerated() {
+                    let below = index > 0 ? node.records[index - 1] : nil
+                    let above = index < node.records.count ? node.records[index] : nil
+                    if try visiting?(below, above) ?? true { next.append(child) }
+                }
+            }
+            level = next
         }
-        return walk.records
+        var records: [BTreeV2Record] = []
+        records.reserveCapacity(nodes.values.reduce(0) { $0 + $1.records.count })
+        appendInOrder(root, nodes: nodes, into: &records)
+        return records
+    }
+
+    /// Appends the records of the subtree at `address` that were read, in key order; the
+    /// recursion is as deep as the tree (bounded by the header's depth).
+    private func appendInOrder(_ address: UInt64, nodes: [UInt64: Node], into records: inout [BTreeV2Record]) {
+        guard let node = nodes[address] else { return }
+        for (index, record) in node.records.enumerated() {
+            if index < node.children.count { appendInOrder(node.children[index].address, nodes: nodes, into: &records) }
+            records.append(record)
+        }
+        if let last = node.children.last, node.children.count > node.records.count {
+            appendInOrder(last.address, nodes: nodes, into: &records)
+        }
     }
 
     /// Where a node is and how many records it and its subtree hold.
@@ -241,87 +278,69 @@ public struct BTreeV2Header: Sendable, Equatable {
         let totalRecordCount: UInt64
     }
 
-    /// The state of one depth-first walk.
-    private struct Walk {
-        let header: BTreeV2Header
-        let view: FileView
-        var visited: Set<UInt64> = []
-        var records: [BTreeV2Record] = []
+    /// One node, decoded: its records and, for an internal node, its `records.count + 1` children.
+    private struct Node {
+        let address: UInt64
+        let records: [BTreeV2Record]
+        let children: [ChildPointer]
+    }
 
-        /// Appends the records of the subtree at `pointer` (a node at `depth`) and returns how
-        /// many there were.
-        mutating func visit(_ pointer: ChildPointer, depth: Int) throws -> UInt64 {
-            let isLeaf = depth == 0
-            let structure = isLeaf ? BTreeV2Header.leafStructure : BTreeV2Header.internalStructure
-            guard visited.insert(pointer.address).inserted else {
-                throw HDF5Error.cycle(structure: structure, offset: pointer.address)
-            }
-            guard visited.count <= Limits.treeNodes else {
-                throw HDF5Error.limitExceeded(
-                    structure: structure, offset: pointer.address, limit: "more than \(Limits.treeNodes) nodes")
-            }
-            let level = header.levels[depth]
-            guard pointer.recordCount <= level.maximumRecords else {
-                throw HDF5Error.invalid(
-                    structure: structure, offset: pointer.address,
-                    reason: "\(pointer.recordCount) records in a node that holds at most \(level.maximumRecords)")
-            }
-            // Capacities are below the node size, itself bounded, so none of this overflows.
-            let count = Int(pointer.recordCount)
-            let recordSize = Int(header.recordSize)
-            let pointers = isLeaf ? 0 : (count + 1) * header.childPointerSize(depth: depth)
-            let usedSize = 6 + count * recordSize + pointers + 4
-            var cursor = try view.cursor(at: pointer.address, length: UInt64(usedSize), structure: structure)
-            try Lookup3.verify(cursor.bytes, structure: structure, offset: pointer.address)
-            try cursor.expectSignature(isLeaf ? "BTLF" : "BTIN")
-            let version = try cursor.readUInt8()
-            guard version == 0 else {
-                throw HDF5Error.unknownVersion(structure: structure, offset: pointer.address, version: Int(version))
-            }
-            let typeNumber = try cursor.readUInt8()
-            guard typeNumber == header.typeNumber else {
-                throw HDF5Error.invalid(
-                    structure: structure, offset: pointer.address,
-                    reason: "record type \(typeNumber) in a tree of type \(header.typeNumber)")
-            }
-            var nodeRecords: [BTreeV2Record] = []
-            nodeRecords.reserveCapacity(count)
-            for _ in 0..<count {
-                let offset = cursor.offset
-                nodeRecords.append(BTreeV2Record(bytes: try cursor.readBytes(recordSize), offset: offset))
-            }
-            if isLeaf {
-                records += nodeRecords
-                return pointer.recordCount
-            }
-            var children: [ChildPointer] = []
+    /// Decodes the node `pointer` points to, at `depth` (0 for leaves), checking its checksum,
+    /// its capacity, and that its records and its children's add up to the pointer's total.
+    private func node(view: FileView, pointer: ChildPointer, depth: Int) throws -> Node {
+        let isLeaf = depth == 0
+        let structure = isLeaf ? Self.leafStructure : Self.internalStructure
+        let level = levels[depth]
+        guard pointer.recordCount <= level.maximumRecords else {
+            throw HDF5Error.invalid(
+                structure: structure, offset: pointer.address,
+                reason: "\(pointer.recordCount) records in a node that holds at most \(level.maximumRecords)")
+        }
+        // Capacities are below the node size, itself bounded, so none of this overflows.
+        let count = Int(pointer.recordCount)
+        let size = Int(recordSize)
+        let pointers = isLeaf ? 0 : (count + 1) * childPointerSize(depth: depth)
+        let usedSize = 6 + count * size + pointers + 4
+        var cursor = try view.cursor(at: pointer.address, length: UInt64(usedSize), structure: structure)
+        try Lookup3.verify(cursor.bytes, structure: structure, offset: pointer.address)
+        try cursor.expectSignature(isLeaf ? "BTLF" : "BTIN")
+        let version = try cursor.readUInt8()
+        guard version == 0 else {
+            throw HDF5Error.unknownVersion(structure: structure, offset: pointer.address, version: Int(version))
+        }
+        let type = try cursor.readUInt8()
+        guard type == typeNumber else {
+            throw HDF5Error.invalid(
+                structure: structure, offset: pointer.address, reason: "record type \(type) in a tree of type \(typeNumber)")
+        }
+        var records: [BTreeV2Record] = []
+        records.reserveCapacity(count)
+        for _ in 0..<count {
+            let offset = cursor.offset
+            records.append(BTreeV2Record(bytes: try cursor.readBytes(size), offset: offset))
+        }
+        var children: [ChildPointer] = []
+        var total = pointer.recordCount
+        if !isLeaf {
             children.reserveCapacity(count + 1)
             for _ in 0...count {
-                guard let address = try cursor.readAddress(header.context) else {
+                guard let address = try cursor.readAddress(context) else {
                     throw cursor.invalid("child node address is undefined")
                 }
-                let recordCount = try cursor.readUnsigned(width: header.childRecordCountSize)
-                let total =
-                    depth > 1
-                    ? try cursor.readUnsigned(width: header.levels[depth - 1].cumulativeMaximumRecordsSize)
-                    : recordCount
-                children.append(ChildPointer(address: address, recordCount: recordCount, totalRecordCount: total))
-            }
-            var subtotal = pointer.recordCount
-            for (index, child) in children.enumerated() {
-                let found = try visit(child, depth: depth - 1)
-                guard found == child.totalRecordCount else {
-                    throw HDF5Error.invalid(
-                        structure: structure, offset: pointer.address,
-                        reason: "child \(index) holds \(found) records, its pointer says \(child.totalRecordCount)")
-                }
-                // Bounded by the header's 64-bit total once the walk ends; reject wrap-around now.
-                let (sum, overflow) = subtotal.addingReportingOverflow(found)
+                let recordCount = try cursor.readUnsigned(width: childRecordCountSize)
+                let below =
+                    depth > 1 ? try cursor.readUnsigned(width: levels[depth - 1].cumulativeMaximumRecordsSize) : recordCount
+                children.append(ChildPointer(address: address, recordCount: recordCount, totalRecordCount: below))
+                let (sum, overflow) = total.addingReportingOverflow(below)
                 guard !overflow else { throw cursor.invalid("record count overflows") }
-                subtotal = sum
-                if index < count { records.append(nodeRecords[index]) }
+                total = sum
             }
-            return subtotal
         }
+        guard total == pointer.totalRecordCount else {
+            throw HDF5Error.invalid(
+                structure: structure, offset: pointer.address,
+                reason: "the subtree holds \(total) records, its \(pointer.address == rootNodeAddress ? "header" : "parent") says \(pointer.totalRecordCount)")
+        }
+        return Node(address: pointer.address, records: records, children: children)
     }
 }

@@ -28,8 +28,10 @@ public enum ChunkIndexReader {
     /// - Throws: `HDF5Error.invalid` when the layout is not chunked or does not fit the
     ///   dataspace, and the index's own errors (bad checksums, truncation, cycles).
     ///
-    /// With `rows` (elements of the first dimension), a fixed array index is read only in the
-    /// pages holding the chunks that overlap those rows; other indexes are read whole.
+    /// With `rows` (elements of the first dimension), only the parts of the index that can hold
+    /// chunks overlapping those rows are read (pages of a fixed array, blocks of an extensible
+    /// array, subtrees of a version 2 B-tree), and the records returned include at least those
+    /// chunks. Version 1 B-trees are read a level at a time by `HDF5File` instead.
     public static func records(
         view: FileView, layout: DataLayoutMessage, dataspace: Dataspace, filtered: Bool, context: FormatContext,
         rows: Range<UInt64>? = nil
@@ -91,15 +93,18 @@ public enum ChunkIndexReader {
                 chunkBytes: chunked.chunkByteCount, context: context, structure: ExtensibleArrayHeader.structure,
                 address: address)
             let unlimited = try grid.unlimitedDimension()
-            return try header.elements(view: view) { cursor, index in
+            let wanted = rows.map { rows in
+                { (indices: Range<UInt64>) in grid.extensibleArrayIndices(indices, overlapRows: rows, unlimitedDimension: unlimited) }
+            }
+            return try header.elements(view: view, wanted: wanted) { cursor, index in
                 try element.decode(&cursor, chunkBytes: chunkBytes) {
                     try grid.offsets(ofExtensibleArrayIndex: index, unlimitedDimension: unlimited)
                 }
             }
         case .bTreeV2:
             return try bTreeV2Records(
-                view: view, layout: layout, chunked: chunked, filtered: filtered, address: address,
-                chunkBytes: chunkBytes, context: context)
+                view: view, layout: layout, chunked: chunked, grid: grid, filtered: filtered, address: address,
+                chunkBytes: chunkBytes, context: context, rows: rows)
         }
     }
 
@@ -142,10 +147,11 @@ public enum ChunkIndexReader {
         return records
     }
 
-    /// The version 2 B-tree index: records of type 10 (unfiltered) or 11 (filtered).
+    /// The version 2 B-tree index: records of type 10 (unfiltered) or 11 (filtered); with `rows`,
+    /// only the subtrees that can hold chunks overlapping those rows.
     private static func bTreeV2Records(
-        view: FileView, layout: DataLayoutMessage, chunked: DataLayoutMessage.Chunked, filtered: Bool,
-        address: UInt64, chunkBytes: UInt32, context: FormatContext
+        view: FileView, layout: DataLayoutMessage, chunked: DataLayoutMessage.Chunked, grid: ChunkGrid, filtered: Bool,
+        address: UInt64, chunkBytes: UInt32, context: FormatContext, rows: Range<UInt64>?
     ) throws -> [ChunkRecord] {
         let header = try BTreeV2Header.read(view: view, address: address, context: context)
         let expected: BTreeV2RecordType = filtered ? .filteredChunk : .chunk
@@ -156,7 +162,23 @@ public enum ChunkIndexReader {
         }
         let rank = chunked.chunkShape.count
         let width = layout.filteredChunkSizeWidth(chunkBytes: chunked.chunkByteCount, context: context)
-        return try header.records(view: view).map { record in
+        func scaledOffsets(_ record: BTreeV2Record) throws -> [UInt64] {
+            filtered
+                ? try FilteredChunkBTreeRecord(
+                    parsing: record, dimensionality: rank, chunkSizeWidth: width, context: context
+                ).scaledOffsets
+                : try ChunkBTreeRecord(parsing: record, dimensionality: rank, context: context).scaledOffsets
+        }
+        // Records are ordered by their scaled offsets, the first dimension's first (libhdf5's
+        // `H5D__bt2_compare`): a subtree between two records holds chunks of the rows between theirs.
+        var visiting: ((BTreeV2Record?, BTreeV2Record?) throws -> Bool)?
+        if let chunkRows = rows.flatMap(grid.chunkRows(overlapping:)) {
+            visiting = { below, above in
+                try (below.map { try scaledOffsets($0)[0] <= chunkRows.upperBound } ?? true)
+                    && (above.map { try scaledOffsets($0)[0] >= chunkRows.lowerBound } ?? true)
+            }
+        }
+        return try header.records(view: view, visiting: visiting).map { record in
             if filtered {
                 return try FilteredChunkBTreeRecord(
                     parsing: record, dimensionality: rank, chunkSizeWidth: width, context: context
@@ -305,6 +327,39 @@ private struct ChunkGrid {
         let (start, startOverflow) = first.multipliedReportingOverflow(by: perRow)
         let (end, endOverflow) = (last + 1).multipliedReportingOverflow(by: perRow)
         return startOverflow ? 0..<0 : start..<(endOverflow ? UInt64.max : end)
+    }
+
+    /// The chunk positions in the first dimension of the chunks overlapping `rows` of it (nil when
+    /// none do).
+    func chunkRows(overlapping rows: Range<UInt64>) -> ClosedRange<UInt64>? {
+        guard !rows.isEmpty, let firstChunk = chunkShape.first, firstChunk > 0 else { return nil }
+        return (rows.lowerBound / firstChunk)...((rows.upperBound - 1) / firstChunk)
+    }
+
+    /// Whether any of the extensible array's element `indices` is a chunk overlapping `rows` of
+    /// the first dimension. In the swizzled grid (see `offsets(ofExtensibleArrayIndex:)`) the
+    /// first dimension's chunk position is `index / stride` when it is the unlimited dimension,
+    /// `(index / stride) % chunks` otherwise, with `stride` the chunks of the dimensions after it.
+    func extensibleArrayIndices(_ indices: Range<UInt64>, overlapRows rows: Range<UInt64>, unlimitedDimension: Int) -> Bool {
+        guard !indices.isEmpty, let wanted = chunkRows(overlapping: rows) else { return false }
+        var stride: UInt64 = 1
+        for (dimension, chunks) in maximumChunks.enumerated() where dimension != 0 && dimension != unlimitedDimension {
+            let (product, overflow) = stride.multipliedReportingOverflow(by: chunks ?? 1)
+            guard !overflow else { return true }
+            stride = product
+        }
+        guard stride > 0 else { return false }
+        let first = indices.lowerBound / stride
+        let last = (indices.upperBound - 1) / stride
+        guard unlimitedDimension != 0, let period = maximumChunks[0] else {
+            return first <= wanted.upperBound && last >= wanted.lowerBound
+        }
+        guard period > 0 else { return false }
+        guard last - first + 1 < period else { return true }
+        // The positions first % period ... last % period, wrapping at most once.
+        let (low, high) = (first % period, last % period)
+        if low <= high { return low <= wanted.upperBound && high >= wanted.lowerBound }
+        return high >= wanted.lowerBound || low <= wanted.upperBound
     }
 
     /// Moves `scaled` to the next chunk in row-major order within `bounds`; false after the last.

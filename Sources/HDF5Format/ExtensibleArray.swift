@@ -189,11 +189,16 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
     /// `decode` from a cursor over its `elementSize` bytes together with its index; elements
     /// `decode` maps to nil, and those of blocks or pages never written, are left out. Every
     /// checksum is verified and every block is read at most once.
+    ///
+    /// Blocks are read a level at a time (the index block, then every secondary block, then
+    /// every data block and its pages; see `decodeEach`), so a reader fetches the array in three
+    /// or four rounds. With `wanted`, a block or page is read only when `wanted` is true for
+    /// the range of element indices it holds; the index block's own elements are always decoded.
     public func elements<Element>(
-        view: FileView, decode: (inout ByteCursor, UInt64) throws -> Element?
+        view: FileView, wanted: ((Range<UInt64>) -> Bool)? = nil, decode: (inout ByteCursor, UInt64) throws -> Element?
     ) throws -> [Element] {
         guard let indexBlockAddress, maximumIndexSet > 0 else { return [] }
-        var walk = Walk(header: self, view: view, visited: [address])
+        var walk = Walk(header: self, view: view, visited: [address], wanted: wanted)
         let info = secondaryBlockInfo
         let secondaryAddressCount = secondaryBlockCountFromParameters - secondaryBlocksInIndexBlock
         let indexElements = UInt64(indexBlockElementCount)
@@ -210,6 +215,8 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
         let dataBlockAddresses = try (0..<indexBlockDataBlockCount).map { _ in try block.readAddress(context) }
         let secondaryAddresses = try (0..<secondaryAddressCount).map { _ in try block.readAddress(context) }
 
+        var dataBlocks: [DataBlock] = []
+        var secondaryBlocks: [(address: UInt64, info: SecondaryBlockInfo, firstIndex: UInt64)] = []
         for (secondary, blockInfo) in info.enumerated() {
             let (start, overflow) = indexElements.addingReportingOverflow(blockInfo.startIndex)
             guard !overflow, start < maximumIndexSet else { break }
@@ -217,23 +224,48 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
                 // Only the data blocks of these first secondary blocks live in the index block.
                 for dataBlock in 0..<blockInfo.dataBlockCount {
                     let slot = Int(blockInfo.startDataBlock + dataBlock)
-                    guard slot < dataBlockAddresses.count, let dataBlockAddress = dataBlockAddresses[slot] else { continue }
+                    let firstIndex = start + dataBlock * blockInfo.dataBlockElementCount
+                    guard slot < dataBlockAddresses.count, let dataBlockAddress = dataBlockAddresses[slot],
+                        walk.wants(firstIndex, count: blockInfo.dataBlockElementCount)
+                    else { continue }
                     guard blockInfo.dataBlockElementCount <= pageElementCount else {
                         throw HDF5Error.unsupported(
                             feature: "paged data blocks listed in the index block", structure: Self.indexBlockStructure,
                             offset: indexBlockAddress)
                     }
-                    try walk.dataBlock(
-                        at: dataBlockAddress, firstIndex: start + dataBlock * blockInfo.dataBlockElementCount,
-                        count: blockInfo.dataBlockElementCount, pages: nil, into: &output, decode)
+                    dataBlocks.append(
+                        DataBlock(
+                            address: dataBlockAddress, firstIndex: firstIndex, count: blockInfo.dataBlockElementCount,
+                            pages: nil))
                 }
             } else if secondary - secondaryBlocksInIndexBlock < secondaryAddresses.count,
-                let secondaryAddress = secondaryAddresses[secondary - secondaryBlocksInIndexBlock]
+                let secondaryAddress = secondaryAddresses[secondary - secondaryBlocksInIndexBlock],
+                let span = Self.span(first: start, count: blockInfo.dataBlockCount, each: blockInfo.dataBlockElementCount),
+                walk.wants(start, count: span)
             {
-                try walk.secondaryBlock(at: secondaryAddress, info: blockInfo, firstIndex: start, into: &output, decode)
+                secondaryBlocks.append((secondaryAddress, blockInfo, start))
             }
         }
+        dataBlocks += try decodeEach(secondaryBlocks) {
+            try walk.secondaryBlock(at: $0.address, info: $0.info, firstIndex: $0.firstIndex)
+        }.joined()
+        for elements in try decodeEach(dataBlocks, { try walk.dataBlock($0, decode) }) { output += elements }
         return output
+    }
+
+    /// Elements in `count` blocks of `each` from `first`, or nil when that passes 2^64.
+    private static func span(first: UInt64, count: UInt64, each: UInt64) -> UInt64? {
+        let (span, overflow) = count.multipliedReportingOverflow(by: each)
+        return overflow || first.addingReportingOverflow(span).overflow ? nil : span
+    }
+
+    /// A data block to read: where it is, the elements it holds, and for a paged data block,
+    /// which bits of its secondary block's page bitmap are its pages'.
+    private struct DataBlock {
+        let address: UInt64
+        let firstIndex: UInt64
+        let count: UInt64
+        let pages: (bitmap: Bytes, first: UInt64, count: UInt64)?
     }
 
     /// The state of one walk over the blocks.
@@ -241,6 +273,16 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
         let header: ExtensibleArrayHeader
         let view: FileView
         var visited: Set<UInt64>
+        let wanted: ((Range<UInt64>) -> Bool)?
+
+        /// Whether the `count` elements from `first` hold one below the maximum index set that
+        /// the caller wants.
+        func wants(_ first: UInt64, count: UInt64) -> Bool {
+            let end = first.addingReportingOverflow(count)
+            let last = min(end.overflow ? .max : end.partialValue, header.maximumIndexSet)
+            guard first < last else { return false }
+            return wanted?(first..<last) ?? true
+        }
 
         /// A cursor over the block at `address`, checksum verified; each block is read once.
         mutating func block(at address: UInt64, length: UInt64, structure: String) throws -> ByteCursor {
@@ -261,11 +303,8 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
             try cursor.skip(header.blockOffsetSize)
         }
 
-        /// Decodes the secondary block at `address` and the data blocks it lists.
-        mutating func secondaryBlock<Element>(
-            at address: UInt64, info: SecondaryBlockInfo, firstIndex: UInt64, into output: inout [Element],
-            _ decode: (inout ByteCursor, UInt64) throws -> Element?
-        ) throws {
+        /// Decodes the secondary block at `address`: the data blocks it lists that are wanted.
+        mutating func secondaryBlock(at address: UInt64, info: SecondaryBlockInfo, firstIndex: UInt64) throws -> [DataBlock] {
             let paged = info.dataBlockElementCount > header.pageElementCount
             let pagesPerDataBlock = paged ? info.dataBlockElementCount / header.pageElementCount : 0
             let bitmapBytesPerDataBlock = (pagesPerDataBlock + 7) / 8
@@ -285,24 +324,27 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
             var cursor = try block(at: address, length: size, structure: ExtensibleArrayHeader.secondaryBlockStructure)
             try readPrefix(&cursor, signature: "EASB")
             let bitmap = try cursor.readBytes(Int(bitmapSize))
+            var dataBlocks: [DataBlock] = []
             for dataBlock in 0..<info.dataBlockCount {
                 let dataBlockIndex = firstIndex + dataBlock * info.dataBlockElementCount
-                guard let dataBlockAddress = try cursor.readAddress(header.context) else { continue }
-                guard dataBlockIndex < header.maximumIndexSet else { continue }
+                guard let dataBlockAddress = try cursor.readAddress(header.context),
+                    wants(dataBlockIndex, count: info.dataBlockElementCount)
+                else { continue }
                 let pages = paged ? (bitmap: bitmap, first: dataBlock * pagesPerDataBlock, count: pagesPerDataBlock) : nil
-                try self.dataBlock(
-                    at: dataBlockAddress, firstIndex: dataBlockIndex, count: info.dataBlockElementCount, pages: pages,
-                    into: &output, decode)
+                dataBlocks.append(
+                    DataBlock(
+                        address: dataBlockAddress, firstIndex: dataBlockIndex, count: info.dataBlockElementCount,
+                        pages: pages))
             }
+            return dataBlocks
         }
 
-        /// Decodes the data block at `address`, which holds `count` elements from `firstIndex`;
-        /// `pages`, for a paged data block, says which bits of its secondary block's bitmap
-        /// tell its pages apart.
+        /// Decodes the elements of a data block, and for a paged one, of its wanted pages: the
+        /// block's prefix and those pages are asked for together.
         mutating func dataBlock<Element>(
-            at address: UInt64, firstIndex: UInt64, count: UInt64, pages: (bitmap: Bytes, first: UInt64, count: UInt64)?,
-            into output: inout [Element], _ decode: (inout ByteCursor, UInt64) throws -> Element?
-        ) throws {
+            _ dataBlock: DataBlock, _ decode: (inout ByteCursor, UInt64) throws -> Element?
+        ) throws -> [Element] {
+            let (address, count) = (dataBlock.address, dataBlock.count)
             let elementSize = UInt64(header.elementSize)
             let prefixSize = UInt64(6 + header.context.offsetSize + header.blockOffsetSize)
             // `count` elements must fit in the file before anything is sized by them.
@@ -314,30 +356,47 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
                     available: view.fileSize > address ? view.fileSize - address : 0)
             }
             let maximum = header.maximumIndexSet
-            guard let pages else {
+            var output: [Element] = []
+            guard let pages = dataBlock.pages else {
                 var cursor = try block(
                     at: address, length: prefixSize + elementBytes + 4, structure: ExtensibleArrayHeader.dataBlockStructure)
                 try readPrefix(&cursor, signature: "EADB")
                 try FixedArrayHeader.decodeElements(
-                    &cursor, count: count, size: header.elementSize, firstIndex: firstIndex, limit: maximum,
+                    &cursor, count: count, size: header.elementSize, firstIndex: dataBlock.firstIndex, limit: maximum,
                     into: &output, decode)
-                return
+                return output
             }
-            var cursor = try block(at: address, length: prefixSize + 4, structure: ExtensibleArrayHeader.dataBlockStructure)
-            try readPrefix(&cursor, signature: "EADB")
             let pageElements = header.pageElementCount
             let pageSize = pageElements * elementSize + 4
-            for page in 0..<pages.count {
-                let pageFirstIndex = firstIndex + page * pageElements
-                guard pageFirstIndex < maximum else { break }
-                guard pageIsInitialized(pages.bitmap, pages.first + page) else { continue }
-                let pageAddress = address + prefixSize + 4 + page * pageSize
+            // Bounded: the pages lie inside the data block, which fits in the file.
+            let wantedPages = (0..<pages.count).filter { page in
+                wants(dataBlock.firstIndex + page * pageElements, count: pageElements)
+                    && pageIsInitialized(pages.bitmap, pages.first + page)
+            }
+            let pagesStart = address + prefixSize + 4
+            var cursor = try decodeTogether(
+                { try view.cursor(at: address, length: prefixSize + 4, structure: ExtensibleArrayHeader.dataBlockStructure) },
+                {
+                    guard let first = wantedPages.first, let last = wantedPages.last else { return }
+                    _ = try view.cursor(
+                        at: pagesStart + first * pageSize, length: (last - first + 1) * pageSize,
+                        structure: ExtensibleArrayHeader.pageStructure)
+                }
+            ).0
+            guard visited.insert(address).inserted else {
+                throw HDF5Error.cycle(structure: ExtensibleArrayHeader.dataBlockStructure, offset: address)
+            }
+            try Lookup3.verify(cursor.bytes, structure: ExtensibleArrayHeader.dataBlockStructure, offset: address)
+            try readPrefix(&cursor, signature: "EADB")
+            for page in wantedPages {
+                let pageFirstIndex = dataBlock.firstIndex + page * pageElements
                 var pageCursor = try block(
-                    at: pageAddress, length: pageSize, structure: ExtensibleArrayHeader.pageStructure)
+                    at: pagesStart + page * pageSize, length: pageSize, structure: ExtensibleArrayHeader.pageStructure)
                 try FixedArrayHeader.decodeElements(
                     &pageCursor, count: pageElements, size: header.elementSize, firstIndex: pageFirstIndex,
                     limit: maximum, into: &output, decode)
             }
+            return output
         }
     }
 }

@@ -123,3 +123,25 @@ public func decodeTogether<A, B>(_ first: () throws -> A, _ second: () throws ->
     }
     return (firstResult, try second())
 }
+
+/// Runs `decode` on each item, in order, as independent decoders: every `BytesNeeded` among them
+/// is thrown as one, so that a planner fetches a whole level of a structure in one round rather
+/// than item after item. An item's other error is thrown once no item before it needs bytes (as a
+/// run over the whole file would throw it).
+public func decodeEach<Item, Result>(_ items: [Item], _ decode: (Item) throws -> Result) throws -> [Result] {
+    var results: [Result] = []
+    results.reserveCapacity(items.count)
+    var missing: [ByteRange] = []
+    for item in items {
+        do {
+            results.append(try decode(item))
+        } catch let needed as BytesNeeded {
+            missing += needed.ranges
+        } catch {
+            guard missing.isEmpty else { break }
+            throw error
+        }
+    }
+    guard missing.isEmpty else { throw BytesNeeded(ranges: missing) }
+    return results
+}
