@@ -20,19 +20,11 @@ public final class NWBFile: Sendable {
     public let root: NWBObject
     /// The NWB schema version the file was written with (the root's `nwb_version`).
     public let nwbVersion: String
-    /// `/identifier`: a unique text identifier of the file.
-    public let identifier: String
-    /// `/session_description`.
-    public let sessionDescription: String
-    /// `/session_start_time`, as stored (ISO 8601).
-    public let sessionStartTime: String
-    /// `/timestamps_reference_time` (ISO 8601), which every time in the file counts from.
-    public let timestampsReferenceTime: String?
     /// The type hierarchy, read from the cached schema once.
     private let hierarchy = TypeHierarchyCache()
 
-    /// Reads the session metadata of the NWB file in `file`; throws `NWBError.wrongType` when
-    /// the root group is not an `NWBFile`.
+    /// The NWB file in `file`: reads its root group; throws `NWBError.wrongType` when the root
+    /// group is not an `NWBFile`, `NWBError.missingField` without `nwb_version`.
     public init(_ file: HDF5File) async throws {
         hdf5 = file
         root = NWBObject(path: "/", object: try await file.root())
@@ -43,18 +35,24 @@ public final class NWBFile: Sendable {
             throw NWBError.missingField(path: "/", field: "nwb_version attribute")
         }
         nwbVersion = version
-        // Read together: remotely, the four strings cost one round of requests, not four.
+    }
+
+    /// The session's text fields, read now (each call reads them again): opening the file does
+    /// not, as reading a table or a series needs none of them. Remotely, the four strings cost
+    /// one round of requests together. Throws `NWBError.missingField` when a required one is
+    /// absent.
+    public func session() async throws -> Session {
+        let file = hdf5
         async let identifier = Self.requiredString(file, "/identifier")
-        async let sessionDescription = Self.requiredString(file, "/session_description")
-        async let sessionStartTime = Self.requiredString(file, "/session_start_time")
+        async let description = Self.requiredString(file, "/session_description")
+        async let startTime = Self.requiredString(file, "/session_start_time")
         let hasReferenceTime = root.hasMember("timestamps_reference_time")
         async let timestampsReferenceTime =
             hasReferenceTime
             ? Self.requiredString(file, "/timestamps_reference_time") : nil
-        self.identifier = try await identifier
-        self.sessionDescription = try await sessionDescription
-        self.sessionStartTime = try await sessionStartTime
-        self.timestampsReferenceTime = try await timestampsReferenceTime
+        return Session(
+            identifier: try await identifier, description: try await description, startTime: try await startTime,
+            timestampsReferenceTime: try await timestampsReferenceTime)
     }
 
     /// Opens a local NWB file, memory-mapped.

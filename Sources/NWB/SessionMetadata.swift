@@ -1,6 +1,18 @@
 import HDF5
 import HDF5Format
 
+/// The session's required text fields (`NWBFile.session()`).
+public struct Session: Sendable, Equatable {
+    /// `/identifier`: a unique text identifier of the file.
+    public let identifier: String
+    /// `/session_description`.
+    public let description: String
+    /// `/session_start_time`, as stored (ISO 8601).
+    public let startTime: String
+    /// `/timestamps_reference_time` (ISO 8601), which every time in the file counts from.
+    public let timestampsReferenceTime: String?
+}
+
 /// The subject of a session (`/general/subject`, type `Subject`): every text field the file
 /// stores, with the schema's common ones by name.
 public struct Subject: Sendable, Equatable {

@@ -55,6 +55,7 @@ struct FileSummary: Sendable {
     }
 
     let nwb: NWBFile
+    let session: Session
     let subject: Subject?
     let devices: [Device]
     let electrodeGroups: [ElectrodeGroup]
@@ -63,9 +64,15 @@ struct FileSummary: Sendable {
 
     init(_ nwb: NWBFile) async throws {
         self.nwb = nwb
-        subject = try await nwb.subject()
-        devices = try await nwb.devices()
-        electrodeGroups = try await nwb.electrodeGroups()
+        // Independent reads: remotely, their rounds of requests overlap.
+        async let session = nwb.session()
+        async let subject = nwb.subject()
+        async let devices = nwb.devices()
+        async let electrodeGroups = nwb.electrodeGroups()
+        self.session = try await session
+        self.subject = try await subject
+        self.devices = try await devices
+        self.electrodeGroups = try await electrodeGroups
         var series: [Series] = []
         for timeSeries in try await nwb.allTimeSeries() {
             let data = timeSeries.data.object
@@ -94,9 +101,9 @@ struct FileSummary: Sendable {
     // MARK: - Text
 
     func text() -> String {
-        var lines: [String] = [Terminal.bold(nwb.sessionDescription)]
+        var lines: [String] = [Terminal.bold(session.description)]
         var fields: [(String, String)] = [
-            ("identifier", nwb.identifier), ("session start", nwb.sessionStartTime), ("NWB version", nwb.nwbVersion),
+            ("identifier", session.identifier), ("session start", session.startTime), ("NWB version", nwb.nwbVersion),
         ]
         if let subject {
             let parts = [subject.subjectID, subject.species, subject.sex, subject.age, subject.genotype].compactMap { $0 }
@@ -205,10 +212,10 @@ struct FileSummary: Sendable {
         }
         return .object([
             ("nwb_version", .string(nwb.nwbVersion)),
-            ("identifier", .string(nwb.identifier)),
-            ("session_description", .string(nwb.sessionDescription)),
-            ("session_start_time", .string(nwb.sessionStartTime)),
-            ("timestamps_reference_time", optional(nwb.timestampsReferenceTime)),
+            ("identifier", .string(session.identifier)),
+            ("session_description", .string(session.description)),
+            ("session_start_time", .string(session.startTime)),
+            ("timestamps_reference_time", optional(session.timestampsReferenceTime)),
             ("subject", subjectJSON),
             ("devices", .array(devicesJSON)),
             ("electrode_groups", .array(groupsJSON)),

@@ -18,9 +18,10 @@ import TestSupport
         let oracle = try await PynwbOracle.shared.result(for: name)
         let nwb = try await Self.open(name)
         #expect(nwb.nwbVersion == oracle["nwb_version"] as? String)
-        #expect(nwb.identifier == oracle["identifier"] as? String)
-        #expect(nwb.sessionDescription == oracle["session_description"] as? String)
-        #expect(nwb.sessionStartTime == oracle["session_start_time"] as? String)
+        let session = try await nwb.session()
+        #expect(session.identifier == oracle["identifier"] as? String)
+        #expect(session.description == oracle["session_description"] as? String)
+        #expect(session.startTime == oracle["session_start_time"] as? String)
         let subject = try #require(try await nwb.subject())
         for (field, value) in oracle["subject"] as? [String: String] ?? [:] {
             #expect(subject.fields[field] == value, "subject \(field)")
@@ -255,6 +256,19 @@ import TestSupport
 
 /// Fetch rounds: what a remote source would pay in latency.
 @Suite struct FetchRoundTests {
+    @Test(arguments: ["sample.nwb", "ecephys_latest.nwb"])
+    func openingLeavesTheSessionStringsUnread(name: String) async throws {
+        let source = try RecordingSource(name: name)
+        let nwb = try await NWBFile(try await HDF5File(source: source, readAhead: 512))
+        let opened = source.batches
+        let session = try await nwb.session()
+        // The strings' datasets are fetched only now, all in the same rounds.
+        #expect(source.batches > opened)
+        #expect(source.batches - opened <= 3)
+        let oracle = try await PynwbOracle.shared.result(for: name)
+        #expect(session.identifier == oracle["identifier"] as? String)
+    }
+
     @Test(arguments: ["sample.nwb", "ecephys_latest.nwb"])
     func aTablesColumnsAreDecodedInOneBatch(name: String) async throws {
         let source = try RecordingSource(name: name)
