@@ -5,7 +5,8 @@ import ByteKit
 ///
 /// Opening makes one request that both learns the object's size and version (ETag) and fetches
 /// its first `Options.firstReadLength` bytes, where an HDF5 file keeps its superblock and root
-/// group. Every later request carries `If-Match` with that ETag, so a replaced object gives
+/// group, and alongside it a suffix request for its last `Options.tailReadLength` bytes (kept
+/// when of the same version), where libhdf5 puts what grew last. Every later request carries `If-Match` with that ETag, so a replaced object gives
 /// `HTTPSourceError.objectChanged`, never a mix of two versions. A batch of ranges is coalesced
 /// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
 /// connections, checked range by range, retried when a failure is transient, and answered with
@@ -43,6 +44,7 @@ public final class HTTPSource: ByteSource {
         var fetcher = RangeFetcher(
             url: url, signer: signer, options: options, driver: driver, recorder: recorder, validator: nil)
         var firstBytes: Bytes?
+        var tailBytes: (offset: UInt64, bytes: Bytes)?
         if let knownVersion, let tag = knownVersion.entityTag, !tag.isEmpty, !tag.hasPrefix("W/") {
             fetcher.validator = .strongTag(tag)
             size = knownVersion.size
@@ -50,12 +52,19 @@ public final class HTTPSource: ByteSource {
         } else {
             let firstLength = max(1, min(options.firstReadLength, UInt64(Int.max)))
             let buffer = ReceiveBuffer(count: Int(firstLength))
+            let tailLength = min(options.tailReadLength, UInt64(Int.max))
+            let tailBuffer = ReceiveBuffer(count: Int(tailLength))
+            let tailFetcher = fetcher
+            async let tail =
+                tailLength > 0
+                ? tailFetcher.fetchSuffix(length: tailLength, into: tailBuffer, deadline: .now + options.readDeadline) : nil
             let first: RangeFetcher.Result
             do {
                 first = try await fetcher.fetch(
                     ByteRange(offset: 0, length: firstLength), into: buffer, at: 0, sizeKnown: false,
                     deadline: .now + options.readDeadline)
             } catch {
+                _ = await tail
                 driver.shutdown()
                 throw error
             }
@@ -69,6 +78,12 @@ public final class HTTPSource: ByteSource {
             size = objectSize
             entityTag = first.headers["etag"]
             firstBytes = buffer.bytes(count: first.received)
+            // The tail is kept only when it is of the same version of the object.
+            if let tail = await tail, tail.objectSize == objectSize, let validator = fetcher.validator,
+                RangeFetcher.Validator(headers: tail.headers)?.label == validator.label
+            {
+                tailBytes = (tail.offset, tailBuffer.bytes(count: tail.bytes))
+            }
         }
         self.url = url
         self.driver = driver
@@ -84,6 +99,9 @@ public final class HTTPSource: ByteSource {
         }
         if let firstBytes {
             await scheduler.remember(firstBytes, at: ByteRange(offset: 0, length: UInt64(firstBytes.count)))
+        }
+        if let tailBytes {
+            await scheduler.remember(tailBytes.bytes, at: ByteRange(offset: tailBytes.offset, length: UInt64(tailBytes.bytes.count)))
         }
     }
 

@@ -30,6 +30,12 @@ extension HTTPSource {
         /// Bytes fetched by the first request, which also learns the size and ETag. 64 KiB holds
         /// the superblock and, in files h5py and pynwb write, the root group's header and heap.
         public var firstReadLength: UInt64 = 64 * 1024
+        /// Bytes fetched from the object's end alongside the first request (0: none), on a
+        /// connection of its own. libhdf5 allocates at the end of the file what grows last: root
+        /// object header continuations, group heaps and B-tree nodes, the cached schema. On the
+        /// 490 MB benchmark recording, 256 KiB saved one of six sequential rounds of a listing, a
+        /// window and a unit's spike times, for 256 KiB more (see Docs/BENCHMARKS.md).
+        public var tailReadLength: UInt64 = 256 * 1024
         /// Attempts for one request, the first included.
         public var maximumAttempts = 6
         /// The first retry waits up to this long; each later one up to twice as long as the last.

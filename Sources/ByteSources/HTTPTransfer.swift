@@ -12,6 +12,9 @@ struct TransferRequest: Sendable {
     /// False for the first read of an object, whose size is not known yet: the answer may then
     /// be shorter than `range` (the object is smaller) and must say the size.
     var sizeKnown: Bool
+    /// The last `range.length` bytes of the object are asked for (`bytes=-N`), wherever they
+    /// start: `range.offset` is unused and the answer's Content-Range says where they are.
+    var isSuffix = false
     /// Where the body goes: `range.length` bytes of `buffer` from `bufferOffset`.
     var buffer: ReceiveBuffer
     var bufferOffset: Int
@@ -48,6 +51,8 @@ struct TransferOutcome: Sendable {
     var answeredWithWholeObject = false
     /// The object's size, from Content-Range or (for a 200) Content-Length.
     var objectSize: UInt64?
+    /// Where the bytes received start in the object: for a suffix request, from Content-Range.
+    var bodyOffset: UInt64?
     /// A connection was made (or reused) and the request went out: a time-out without it is a
     /// connect that never completed.
     var requestSent = false
@@ -140,7 +145,10 @@ final class CurlTransfer: @unchecked Sendable {
             }
             let parsed = ContentRange(parsing: contentRange)
             let matches: Bool
-            if let parsed, let end = range.end, parsed.first == range.offset, parsed.last < end {
+            if request.isSuffix {
+                // The object's last bytes: as many as asked for, or all of a smaller object.
+                matches = parsed.map { $0.total == $0.last + 1 && $0.last - $0.first + 1 == min(range.length, $0.last + 1) } ?? false
+            } else if let parsed, let end = range.end, parsed.first == range.offset, parsed.last < end {
                 // A first read may come back shorter, ending where the object ends.
                 matches = request.sizeKnown ? parsed.last + 1 == end : parsed.total.map { parsed.last + 1 == min(end, $0) } ?? false
             } else {
@@ -152,8 +160,13 @@ final class CurlTransfer: @unchecked Sendable {
                 return
             }
             outcome.objectSize = parsed.total
+            outcome.bodyOffset = parsed.first
             outcome.expected = Int(parsed.last + 1 - parsed.first)
             mode = .copy
+        case 200 where request.isSuffix:
+            // The whole object is not read to find its end.
+            outcome.bodyProblem = .wrongContentRange("none (the whole object, for a suffix range)")
+            mode = .errorBody
         case 200:
             outcome.answeredWithWholeObject = true
             let length = outcome.headers["content-length"].flatMap { UInt64($0) }

@@ -137,11 +137,24 @@ struct RangeFetcher: Sendable {
             last: lastFailure ?? .transferFailed(url: url, reason: "no attempt was made"))
     }
 
+    /// Fetches the object's last `length` bytes (fewer when it is smaller) into `buffer`, in one
+    /// attempt: a speculative read, which gives nil on any failure rather than retrying.
+    func fetchSuffix(
+        length: UInt64, into buffer: ReceiveBuffer, deadline: ContinuousClock.Instant
+    ) async -> (offset: UInt64, bytes: Int, objectSize: UInt64, headers: [String: String])? {
+        let outcome = await attemptOnce(
+            ByteRange(offset: 0, length: length), into: buffer, at: 0, sizeKnown: false,
+            timeout: ContinuousClock.now.duration(to: deadline), isRetry: false, isSuffix: true)
+        guard outcome.isComplete, let offset = outcome.bodyOffset, let size = outcome.objectSize else { return nil }
+        return (offset, outcome.received, size, outcome.headers)
+    }
+
     private func attemptOnce(
         _ range: ByteRange, into buffer: ReceiveBuffer, at bufferOffset: Int, sizeKnown: Bool, timeout: Duration,
-        isRetry: Bool
+        isRetry: Bool, isSuffix: Bool = false
     ) async -> TransferOutcome {
-        var headers: [(name: String, value: String)] = [("Range", "bytes=\(range.offset)-\(range.offset + range.length - 1)")]
+        let asked = isSuffix ? "-\(range.length)" : "\(range.offset)-\(range.offset + range.length - 1)"
+        var headers: [(name: String, value: String)] = [("Range", "bytes=\(asked)")]
         headers += validator?.requestHeaders ?? []
         if let signer {
             do {
@@ -164,7 +177,7 @@ struct RangeFetcher: Sendable {
             lowSpeedSeconds: max(1, options.lowSpeedTime.milliseconds / 1000))
         let outcome = await driver.perform(
             TransferRequest(
-                url: url, headers: headers, range: range, sizeKnown: sizeKnown, buffer: buffer,
+                url: url, headers: headers, range: range, sizeKnown: sizeKnown, isSuffix: isSuffix, buffer: buffer,
                 bufferOffset: bufferOffset, limits: limits))
         recorder.record { $0.bytesFetched += UInt64(outcome.received) }
         return outcome

@@ -7,9 +7,11 @@ import TestSupport
 
 /// HTTPSource against `range_server.py` on loopback: real sockets, real libcurl.
 @Suite struct HTTPSourceTests {
-    /// Retries that wait milliseconds, not seconds.
+    /// Retries that wait milliseconds, not seconds; no tail read, so that requests and bytes are
+    /// those of the reads a test makes (`theTailIsFetchedInTheFirstRound` tests the tail).
     static var quickOptions: HTTPSource.Options {
         var options = HTTPSource.Options()
+        options.tailReadLength = 0
         options.initialBackoff = .milliseconds(1)
         options.maximumBackoff = .milliseconds(10)
         options.connectTimeout = .seconds(2)
@@ -146,6 +148,56 @@ import TestSupport
             let result = try await source.read([ByteRange(offset: 0, length: 1000)])
             #expect(result[0].array == bytes)
             #expect(source.statistics.requests == 1)
+        }
+    }
+
+    @Test func theTailIsFetchedInTheFirstRound() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 1_000_000)
+            var options = Self.quickOptions
+            options.tailReadLength = 200_000
+            let source = try await Self.open(server, "tail.bin", bytes, options: options)
+            // The first bytes and the last, on two connections at once.
+            #expect(source.statistics.requests == 2)
+            #expect(source.statistics.roundTrips == 1)
+            #expect(source.statistics.bytesFetched == 64 * 1024 + 200_000)
+            let ranges = [ByteRange(offset: 800_000, length: 200_000), ByteRange(offset: 999_999, length: 1)]
+            #expect(try await source.read(ranges).map(\.array) == ranges.map { Self.expected(bytes, $0) })
+            #expect(source.statistics.requests == 2)
+            // Just before the tail: a request.
+            let before = ByteRange(offset: 799_000, length: 1001)
+            #expect(try await source.read([before])[0].array == Self.expected(bytes, before))
+            #expect(source.statistics.requests == 3)
+        }
+    }
+
+    /// A tail that is not exactly the object's last bytes is dropped, not retried: a server that
+    /// ignores suffix ranges (200, whose body is not read), a wrong Content-Range, an error.
+    @Test(arguments: ["tailwhole", "tailshifted", "tail503"])
+    func aTailTheServerGetsWrongIsDropped(fault: String) async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 1_000_000, salt: 5)
+            var options = Self.quickOptions
+            options.tailReadLength = 200_000
+            let source = try await Self.open(server, "tail.bin", bytes, fault: fault, options: options)
+            #expect(source.size == 1_000_000)
+            let range = ByteRange(offset: 900_000, length: 100_000)
+            #expect(try await source.read([range])[0].array == Self.expected(bytes, range))
+            // The last range was fetched by a request of its own: the tail was not kept.
+            #expect(source.statistics.bytesFetched < 64 * 1024 + 200_000 + 100_000 + 64 * 1024)
+            #expect(source.statistics.roundTrips == 2)
+        }
+    }
+
+    @Test func aTailLongerThanTheObjectIsTheWholeObject() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 100_000)
+            var options = Self.quickOptions
+            options.tailReadLength = 200_000
+            let source = try await Self.open(server, "short.bin", bytes, options: options)
+            let range = ByteRange(offset: 0, length: 100_000)
+            #expect(try await source.read([range])[0].array == bytes)
+            #expect(source.statistics.requests == 2)
         }
     }
 

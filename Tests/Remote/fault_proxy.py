@@ -163,6 +163,12 @@ def is_get(request):
     return request.method == "GET"
 
 
+def is_get_not_tail(request):
+    """A GET other than a suffix range (`bytes=-N`): nwbpeek's tail read, which it sends
+    alongside the first read of an open and drops rather than retries when it fails."""
+    return is_get(request) and not request.range.startswith("bytes=-")
+
+
 class Scenario:
     """Which fault, if any, each request gets. Only requests `applies_to` accepts (default: GETs)
     are counted and faulted."""

@@ -19,6 +19,9 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   slow          a remote link: 40 ms before each answer, bodies sent at 50 MB/s per connection
   soak          each request, drawn from one seeded generator: 5% 503, 2% reset, 1% truncated
                 body, else behave (the soak of Tests/HDF5Tests/SoakTests.swift)
+  tail503, tailshifted, tailwhole
+                only requests for a suffix range (`bytes=-N`, the tail read of an open) get
+                503, a wrong Content-Range, the whole file; other requests behave
 Counts are per path, over every request (the first read of an open included).
 """
 
@@ -68,6 +71,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_status(404, b"<Error><Code>NoSuchKey</Code></Error>")
         kind, _, count = fault.partition("x")
         limit = int(count) if count else 1 << 60
+        if kind.startswith("tail"):
+            kind = kind[len("tail"):] if re.fullmatch(r"bytes=-\d+", self.headers.get("Range", "")) else "ok"
         if kind == "soak":
             with LOCK:
                 draw = SOAK.random()
@@ -96,10 +101,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         etag = '"%x-%x"' % (status.st_mtime_ns, status.st_size)
         if self.headers.get("If-Match") not in (None, etag):
             return self.send_status(412, b"")
-        requested = re.fullmatch(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
+        requested = re.fullmatch(r"bytes=(\d*)-(\d+)", self.headers.get("Range", ""))
         if requested is None or (active and kind == "whole"):
             return self.send_body(200, data, etag, {})
-        first, last = int(requested.group(1)), min(int(requested.group(2)), len(data) - 1)
+        if requested.group(1):
+            first, last = int(requested.group(1)), min(int(requested.group(2)), len(data) - 1)
+        else:
+            # A suffix range: the last N bytes.
+            first, last = max(0, len(data) - int(requested.group(2))), len(data) - 1
         if first >= len(data):
             return self.send_status(416, b"", {"Content-Range": "bytes */%d" % len(data)})
         body = data[first:last + 1]
