@@ -25,7 +25,7 @@ public final class HDF5File: Sendable {
     /// `MetadataStore`.
     /// `budget` bounds the metadata work of the file's whole life.
     public init(
-        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 16 * 1024,
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 32 * 1024,
         prefetched: [MetadataSegment]? = nil, budget: WorkBudget = WorkBudget()
     ) async throws {
         self.source = source

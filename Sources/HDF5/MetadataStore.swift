@@ -13,8 +13,10 @@ public actor MetadataStore {
     /// Bytes fetched at least before each missing range. libhdf5 allocates a group's B-tree node,
     /// local heap and symbol table nodes near its object header, often just before it: fetching
     /// 16 KiB behind as well took a recursive listing of the 490 MB benchmark recording over HTTP
-    /// from 14 sequential round trips to 6 (478 KB fetched to 538 KB); 64 KiB behind saved no
-    /// more round trips.
+    /// from 14 sequential round trips to 6 (478 KB fetched to 538 KB). 32 KiB saved one more
+    /// round of the libver-latest recording's listing, window and spike times (5 to 4, 6 to 5,
+    /// 5 to 4; 49 KB more for the listing), and none of the earliest one's; 48 or 64 KiB saved
+    /// no more.
     private let readBehind: UInt64
     /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
     /// that keeps asking is reading an absurd structure).
@@ -30,7 +32,7 @@ public actor MetadataStore {
     /// needs is fetched (an index sidecar's metadata segments, over the file they came from).
     /// Every structure the decoders read is charged to `budget`.
     public init(
-        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 16 * 1024,
+        source: any ByteSource, readAhead: UInt64 = 64 * 1024, readBehind: UInt64 = 32 * 1024,
         prefetched: [MetadataSegment]? = nil, budget: WorkBudget = WorkBudget()
     ) {
         self.source = source
