@@ -237,10 +237,6 @@ public struct BTreeV2Header: Sendable, Equatable {
                 throw HDF5Error.cycle(
                     structure: depth == 0 ? Self.leafStructure : Self.internalStructure, offset: pointer.address)
             }
-            guard seen.count <= Limits.treeNodes else {
-                throw HDF5Error.limitExceeded(
-                    structure: Self.structure, offset: address, limit: "more than \(Limits.treeNodes) nodes")
-            }
             var next: [ChildPointer] = []
             for node in try decodeEach(level, { try node(view: view, pointer: $0, depth: depth) }) {
                 nodes[node.address] = node
@@ -248,6 +244,11 @@ public struct BTreeV2Header: Sendable, Equatable {
                     let below = index > 0 ? node.records[index - 1] : nil
                     let above = index < node.records.count ? node.records[index] : nil
                     if try visiting?(below, above) ?? true { next.append(child) }
+                }
+                // Checked as the next level grows, so that it never holds more than the limit.
+                guard seen.count + next.count <= Limits.treeNodes else {
+                    throw HDF5Error.limitExceeded(
+                        structure: Self.structure, offset: address, limit: "more than \(Limits.treeNodes) nodes")
                 }
             }
             level = next
