@@ -67,10 +67,12 @@ struct Cat: AsyncParsableCommand {
         if chosen == .raw || chosen == .npy {
             // The stored bytes, written as they are read: large reads never sit whole in memory.
             // A read that fails leaves no partial file behind.
-            let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
+            let shape = try file.readShape(of: object, selection: selection)
+            let header = chosen == .npy ? try NPY.header(shape: shape.shape, datatype: shape.datatype) : []
+            // An output of several blocks is written past the page cache (see OutputFile).
+            let direct = shape.byteCount > StreamedRead.blockBytes
+            let destination = try output.map { try OutputFile(creating: $0, direct: direct) } ?? .standardOutput
             do {
-                let shape = try file.readShape(of: object, selection: selection)
-                let header = chosen == .npy ? try NPY.header(shape: shape.shape, datatype: shape.datatype) : []
                 try await ProgressLine.run("reading \(path)") { progress in
                     try await StreamedRead(file: file, dataset: object, selection: selection)
                         .write(to: destination, header: header, progress: progress)
@@ -91,7 +93,7 @@ struct Cat: AsyncParsableCommand {
         case .csv: text = try await encoder.csv()
         default: text = try await encoder.preview(path: path)
         }
-        let destination = try output.map(OutputFile.init(creating:)) ?? .standardOutput
+        let destination = try output.map { try OutputFile(creating: $0) } ?? .standardOutput
         try await destination.write(Array(text.utf8))
     }
 

@@ -25,18 +25,35 @@ struct StreamedRead {
 
     /// Writes `header`, then every element of the selection, to `output`; reports the fraction
     /// written to `progress`.
+    ///
+    /// A direct output (`OutputFile.isDirect`) takes whole pages at page-aligned offsets: block
+    /// k is read into its buffer after `lead` bytes, which receive the last bytes of what came
+    /// before it (the header or block k - 1) that did not fill a page; the last page is padded
+    /// and the file cut to its size at the end.
     func write(to output: OutputFile, header: [UInt8], progress: ProgressLine) async throws {
-        try await output.write(header)
+        let page = output.isDirect ? OutputFile.directAlignment : 1
         let blocks = try blockSelections()
         let sizes = try blocks.map { try file.readShape(of: dataset, selection: $0).byteCount }
+        // Where each block starts in its buffer: the file offset it continues, modulo a page.
+        var leads = [header.count % page]
+        for size in sizes.dropLast() { leads.append((leads[leads.count - 1] + size) % page) }
+        let total = sizes.reduce(header.count, +)
+        // The header's whole pages now (from page-aligned memory); the rest goes with block 0.
+        let headerBuffer = OutputFile.Buffer(count: header.count)
+        defer { headerBuffer.release() }
+        header.withUnsafeBytes { headerBuffer.prefix(header.count).copyMemory(from: $0) }
+        if header.count >= page { try await output.write(headerBuffer, count: header.count / page * page) }
+
         let largest = sizes.max() ?? 0
         // Block k goes through buffer k % 3: it is read into it once block k - 3's write has ended.
-        let buffers = (0..<min(blocks.count, Self.readsInFlight + 1)).map { _ in OutputFile.Buffer(count: largest) }
+        let buffers = (0..<min(blocks.count, Self.readsInFlight + 1)).map { _ in
+            OutputFile.Buffer(count: largest + 2 * page)
+        }
         defer { buffers.forEach { $0.release() } }
         let (source, object) = (file, dataset)
         let read = { (index: Int) -> Task<Void, any Error> in
-            let (block, buffer, size) = (blocks[index], buffers[index % buffers.count], sizes[index])
-            return Task { try await source.read(object, selection: block, into: buffer.prefix(size)) }
+            let (block, buffer, size, lead) = (blocks[index], buffers[index % buffers.count], sizes[index], leads[index])
+            return Task { try await source.read(object, selection: block, into: buffer.span(from: lead, count: size)) }
         }
         var reads = (0..<min(blocks.count, Self.readsInFlight)).map(read)
         var writing: Task<Void, any Error>?
@@ -44,12 +61,27 @@ struct StreamedRead {
             for index in blocks.indices {
                 try await reads[index].value
                 try await writing?.value
-                let (buffer, size) = (buffers[index % buffers.count], sizes[index])
-                writing = Task { try await output.write(buffer, count: size) }
+                let (buffer, lead) = (buffers[index % buffers.count], leads[index])
+                // What the write before left over: the tail of the header or of the last block.
+                if lead > 0 {
+                    let (previous, end) =
+                        index == 0
+                        ? (headerBuffer, header.count)
+                        : (buffers[(index - 1) % buffers.count], leads[index - 1] + sizes[index - 1])
+                    buffer.prefix(lead).copyMemory(from: UnsafeRawBufferPointer(previous.span(from: end - lead, count: lead)))
+                }
+                let filled = lead + sizes[index]
+                var count = filled / page * page
+                if index == blocks.count - 1, count < filled {
+                    count += page
+                    buffer.span(from: filled, count: count - filled).initializeMemory(as: UInt8.self, repeating: 0)
+                }
+                writing = Task { try await output.write(buffer, count: count) }
                 if index + Self.readsInFlight < blocks.count { reads.append(read(index + Self.readsInFlight)) }
                 await progress.update(fraction: Double(index + 1) / Double(blocks.count))
             }
             try await writing?.value
+            if total % page != 0 { try await output.truncate(to: total) }
         } catch {
             // The buffers must outlive every read and write still running.
             for task in reads { task.cancel() }

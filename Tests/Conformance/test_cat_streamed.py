@@ -82,3 +82,23 @@ def test_a_failed_read_leaves_no_output_file(large_file, tmp_path):
     assert result.returncode != 0
     assert "deflate" in result.stderr
     assert not output.exists()
+
+
+def test_a_large_output_file_is_written_past_the_page_cache(large_file, tmp_path):
+    # Outputs of several blocks are written with O_DIRECT (OutputFile.swift) in whole pages, the
+    # last padded and cut: the file has h5py's bytes, and few of its pages are left in the cache.
+    output = tmp_path / "out.raw"
+    try:
+        os.close(os.open(tmp_path / "probe", os.O_WRONLY | os.O_CREAT | os.O_DIRECT))
+    except OSError as error:
+        pytest.skip(f"the file system under {tmp_path} has no direct I/O ({error.strerror})")
+    subprocess.run([str(NWBPEEK), "cat", str(large_file), "/chunked", "--format", "raw", "--slice", "3:59999:2,1:383",
+                    "-o", str(output)], check=True, capture_output=True)
+    with h5py.File(large_file) as file:
+        expected = file["chunked"][3:59999:2, 1:383].astype("<i2").tobytes()
+    assert len(expected) > 16 << 20 and len(expected) % 4096 != 0, "several blocks, the last page a partial one"
+    # Before reading the file back, which brings it into the cache.
+    resident = subprocess.run(["fincore", "--bytes", "--noheadings", "--output", "RES", str(output)],
+                              check=True, capture_output=True, text=True).stdout
+    assert int(resident) < len(expected) // 10, f"{resident.strip()} of {len(expected)} bytes in the page cache"
+    assert output.read_bytes() == expected
