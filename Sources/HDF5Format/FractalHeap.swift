@@ -227,10 +227,11 @@ public struct FractalHeap: Sendable, Equatable {
     }
 
     /// The objects of several heap IDs, in order; blocks shared by several objects are read and
-    /// checked once.
+    /// checked once, and the blocks they need are asked for together (`decodeEach`), so a reader
+    /// fetches them in a round per level of the heap rather than one per block.
     public func objects(ids: [Bytes], view: FileView) throws -> [Bytes] {
         var reader = ObjectReader(heap: self, view: view)
-        return try ids.map { try reader.object(id: $0) }
+        return try decodeEach(ids) { try reader.object(id: $0) }
     }
 }
 

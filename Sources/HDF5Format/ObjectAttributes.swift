@@ -39,10 +39,14 @@ public enum ObjectAttributes {
                 structure: "attribute info message", offset: heapAddress, reason: "dense attributes without a name index")
         }
         let view = resolver.view
-        let heap = try FractalHeap.read(view: view, address: heapAddress, context: resolver.context)
-        let index = try BTreeV2Header.read(view: view, address: indexAddress, context: resolver.context)
-        let records = try index.records(view: view).map { try AttributeNameRecord(parsing: $0) }
-        return try records.map { record in
+        let (heap, records) = try decodeTogether(
+            { try FractalHeap.read(view: view, address: heapAddress, context: resolver.context) },
+            {
+                try BTreeV2Header.read(view: view, address: indexAddress, context: resolver.context).records(view: view)
+                    .map { try AttributeNameRecord(parsing: $0) }
+            })
+        // The heap's blocks (and shared messages) of every attribute asked for together.
+        return try decodeEach(records) { record in
             // A shared attribute's heap ID names the shared-message heap, not this object's heap.
             if record.messageFlags & 0x02 != 0 {
                 guard let table = resolver.sharedMessageTable else {
