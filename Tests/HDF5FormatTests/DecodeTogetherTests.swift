@@ -41,3 +41,38 @@ import Testing
         #expect(a == 2 && b == 8)
     }
 }
+
+/// `decodeEach` asks for what all its items need in one `BytesNeeded`, and fails as running them
+/// in order would.
+@Suite struct DecodeEachTests {
+    static let ranges = [ByteRange(offset: 10, length: 4), ByteRange(offset: 500, length: 8), ByteRange(offset: 900, length: 1)]
+    static let tooLong = ByteRange(offset: 996, length: 8)
+
+    @Test func everyMissingRangeIsAskedForAtOnce() {
+        #expect(throws: BytesNeeded(ranges: Self.ranges)) {
+            try decodeEach(Self.ranges) { try DecodeTogetherTests.needing($0) }
+        }
+    }
+
+    @Test func anErrorWithNothingMissingBeforeItIsThrown() {
+        #expect(throws: HDF5Error.truncated(structure: "test", offset: 996, needed: 8, available: 4)) {
+            try decodeEach([Self.tooLong] + Self.ranges) { try DecodeTogetherTests.needing($0) }
+        }
+    }
+
+    @Test func anErrorAfterMissingBytesWaitsForThem() {
+        // The items before it may fail otherwise once their bytes are in; those after it are not
+        // asked for yet.
+        #expect(throws: BytesNeeded(ranges: Array(Self.ranges.prefix(2)))) {
+            try decodeEach(Array(Self.ranges.prefix(2)) + [Self.tooLong, Self.ranges[2]]) {
+                try DecodeTogetherTests.needing($0)
+            }
+        }
+    }
+
+    @Test func resultsInOrderWhenNothingIsMissing() throws {
+        let whole = FileView(wholeFile: Bytes([UInt8](repeating: 1, count: 16)))
+        let counts = try decodeEach([3, 1, 2]) { try whole.bytes(at: 0, length: UInt64($0), structure: "item").count }
+        #expect(counts == [3, 1, 2])
+    }
+}
