@@ -15,8 +15,9 @@ let package = Package(
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libcurl4-openssl-dev, zlib1g-dev).
+        // libcurl's headers only: the library is loaded at run time (CurlLibrary.swift).
         .systemLibrary(
-            name: "CCurl", pkgConfig: "libcurl",
+            name: "CCurl",
             providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",

@@ -20,18 +20,20 @@ final class CurlTransferDriver: Sendable {
     private let queue = Mutex(Queue())
     private let maximumConcurrentTransfers: Int
 
-    private static let globalInitialization: Bool = curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    private let curl: CurlLibrary
 
     init(maximumConcurrentTransfers: Int, maximumConnectionsPerHost: Int) throws(HTTPSourceError) {
-        guard Self.globalInitialization, let multi = curl_multi_init() else {
-            throw HTTPSourceError.transportUnavailable(reason: "libcurl could not be initialised")
+        let curl = try CurlLibrary.shared.get()
+        guard let multi = nwbpeek_curl_multi_init(curl.functions.multi_init) else {
+            throw HTTPSourceError.transportUnavailable(reason: "libcurl could not create a multi handle")
         }
+        self.curl = curl
         self.multi = multi
         self.maximumConcurrentTransfers = max(1, maximumConcurrentTransfers)
-        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
-        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maximumConnectionsPerHost))
+        _ = nwbpeek_curl_multi_setopt_long(curl.functions.multi_setopt, multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        _ = nwbpeek_curl_multi_setopt_long(curl.functions.multi_setopt, multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maximumConnectionsPerHost))
         // Keep as many idle connections as could be busy at once, for reuse.
-        _ = nwbpeek_curl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, max(4, maximumConcurrentTransfers))
+        _ = nwbpeek_curl_multi_setopt_long(curl.functions.multi_setopt, multi, CURLMOPT_MAXCONNECTS, max(4, maximumConcurrentTransfers))
         let thread = Thread { [self] in run() }
         thread.name = "nwbpeek-http"
         thread.start()
@@ -43,14 +45,14 @@ final class CurlTransferDriver: Sendable {
         let cancellation = TransferCancellation()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                let transfer = CurlTransfer(request: request, continuation: continuation, cancellation: cancellation)
+                let transfer = CurlTransfer(request: request, continuation: continuation, cancellation: cancellation, curl: curl)
                 let accepted = queue.withLock { queue in
                     guard !queue.shuttingDown else { return false }
                     queue.submitted.append(transfer)
                     return true
                 }
                 if accepted {
-                    curl_multi_wakeup(multi)
+                    nwbpeek_curl_multi_wakeup(curl.functions.multi_wakeup, multi)
                 } else {
                     transfer.outcome.curlMessage = "the source was closed"
                     transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
@@ -58,14 +60,14 @@ final class CurlTransferDriver: Sendable {
             }
         } onCancel: {
             cancellation.cancel()
-            curl_multi_wakeup(multi)
+            nwbpeek_curl_multi_wakeup(curl.functions.multi_wakeup, multi)
         }
     }
 
     /// Stops the thread: queued and running transfers end with an error, the handles are freed.
     func shutdown() {
         queue.withLock { $0.shuttingDown = true }
-        curl_multi_wakeup(multi)
+        nwbpeek_curl_multi_wakeup(curl.functions.multi_wakeup, multi)
     }
 
     // MARK: The transfer thread
@@ -86,7 +88,7 @@ final class CurlTransferDriver: Sendable {
                     transfer.outcome.curlMessage = "the source was closed"
                     transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
                 }
-                curl_multi_cleanup(multi)
+                nwbpeek_curl_multi_cleanup(curl.functions.multi_cleanup, multi)
                 return
             }
             // A cancelled task's transfer stops now, its connection closed, rather than run on unread.
@@ -104,10 +106,10 @@ final class CurlTransferDriver: Sendable {
                 waitingStart = 0
             }
             var stillRunning: Int32 = 0
-            curl_multi_perform(multi, &stillRunning)
+            nwbpeek_curl_multi_perform(curl.functions.multi_perform, multi, &stillRunning)
             var finishedAny = false
             var messagesLeft: Int32 = 0
-            while let message = curl_multi_info_read(multi, &messagesLeft) {
+            while let message = nwbpeek_curl_multi_info_read(curl.functions.multi_info_read, multi, &messagesLeft) {
                 guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle,
                     let transfer = running.removeValue(forKey: handle)
                 else { continue }
@@ -116,7 +118,7 @@ final class CurlTransferDriver: Sendable {
             }
             // A finished transfer frees a slot: start the next at once rather than after a poll.
             if finishedAny, waitingStart < waiting.count { continue }
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            nwbpeek_curl_multi_poll(curl.functions.multi_poll, multi, 1000)
         }
     }
 
@@ -126,7 +128,7 @@ final class CurlTransferDriver: Sendable {
             transfer.finish(code: CURLE_ABORTED_BY_CALLBACK)
             return nil
         }
-        guard let handle = curl_easy_init() else {
+        guard let handle = nwbpeek_curl_easy_init(curl.functions.easy_init) else {
             transfer.outcome.curlMessage = "libcurl could not create a transfer"
             transfer.finish(code: CURLE_OUT_OF_MEMORY)
             return nil
@@ -134,35 +136,35 @@ final class CurlTransferDriver: Sendable {
         let request = transfer.request
         let limits = request.limits
         var list: UnsafeMutablePointer<curl_slist>?
-        for header in request.headers { list = curl_slist_append(list, "\(header.name): \(header.value)") }
+        for header in request.headers { list = nwbpeek_curl_slist_append(curl.functions.slist_append, list, "\(header.name): \(header.value)") }
         // libcurl would otherwise send `Expect:` and `Accept: */*`; neither is wanted, both harmless.
         transfer.headerList = list
         let context = Unmanaged.passUnretained(transfer).toOpaque()
-        _ = nwbpeek_curl_easy_setopt_string(handle, CURLOPT_URL, request.url)
-        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
-        _ = nwbpeek_curl_easy_setopt_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
-        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
-        _ = nwbpeek_curl_easy_setopt_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback)
-        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
-        _ = nwbpeek_curl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 1)
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_MAXREDIRS, 5)
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
+        _ = nwbpeek_curl_easy_setopt_string(curl.functions.easy_setopt, handle, CURLOPT_URL, request.url)
+        _ = nwbpeek_curl_easy_setopt_pointer(curl.functions.easy_setopt, handle, CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+        _ = nwbpeek_curl_easy_setopt_callback(curl.functions.easy_setopt, handle, CURLOPT_WRITEFUNCTION, bodyCallback)
+        _ = nwbpeek_curl_easy_setopt_pointer(curl.functions.easy_setopt, handle, CURLOPT_WRITEDATA, context)
+        _ = nwbpeek_curl_easy_setopt_callback(curl.functions.easy_setopt, handle, CURLOPT_HEADERFUNCTION, headerCallback)
+        _ = nwbpeek_curl_easy_setopt_pointer(curl.functions.easy_setopt, handle, CURLOPT_HEADERDATA, context)
+        _ = nwbpeek_curl_easy_setopt_pointer(curl.functions.easy_setopt, handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(transfer.errorBuffer))
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_NOSIGNAL, 1)
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_FOLLOWLOCATION, 1)
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_MAXREDIRS, 5)
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS))
         if request.url.lowercased().hasPrefix("https://") {
             // Wait for a multiplexed HTTP/2 stream rather than open a connection per transfer. Only
             // TLS negotiates HTTP/2 (ALPN), so over plain HTTP there is nothing to wait for.
-            _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_PIPEWAIT, 1)
+            _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_PIPEWAIT, 1)
         }
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TCP_KEEPALIVE, 1)
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, limits.connectTimeoutMilliseconds))
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, max(1, limits.totalTimeoutMilliseconds))
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
-        _ = nwbpeek_curl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
-        _ = nwbpeek_curl_easy_setopt_string(handle, CURLOPT_USERAGENT, "nwbpeek (libcurl)")
-        guard curl_multi_add_handle(multi, handle) == CURLM_OK else {
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_TCP_KEEPALIVE, 1)
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_CONNECTTIMEOUT_MS, max(1, limits.connectTimeoutMilliseconds))
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_TIMEOUT_MS, max(1, limits.totalTimeoutMilliseconds))
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
+        _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
+        _ = nwbpeek_curl_easy_setopt_string(curl.functions.easy_setopt, handle, CURLOPT_USERAGENT, "nwbpeek (libcurl)")
+        guard nwbpeek_curl_multi_add_handle(curl.functions.multi_add_handle, multi, handle) == CURLM_OK else {
             transfer.outcome.curlMessage = "libcurl could not start a transfer"
-            curl_easy_cleanup(handle)
+            nwbpeek_curl_easy_cleanup(curl.functions.easy_cleanup, handle)
             transfer.finish(code: CURLE_FAILED_INIT)
             return nil
         }
@@ -172,11 +174,11 @@ final class CurlTransferDriver: Sendable {
     private func end(_ handle: UnsafeMutableRawPointer, _ transfer: CurlTransfer, code: CURLcode) {
         // Zero until the request is about to be sent, on a new connection or a reused one.
         var pretransfer: curl_off_t = 0
-        if nwbpeek_curl_easy_getinfo_offset(handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK {
+        if nwbpeek_curl_easy_getinfo_offset(curl.functions.easy_getinfo, handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK {
             transfer.outcome.requestSent = pretransfer > 0
         }
-        curl_multi_remove_handle(multi, handle)
-        curl_easy_cleanup(handle)
+        nwbpeek_curl_multi_remove_handle(curl.functions.multi_remove_handle, multi, handle)
+        nwbpeek_curl_easy_cleanup(curl.functions.easy_cleanup, handle)
         transfer.finish(code: code)
     }
 }

@@ -82,6 +82,7 @@ final class CurlTransfer: @unchecked Sendable {
     let request: TransferRequest
     let continuation: CheckedContinuation<TransferOutcome, Never>
     let cancellation: TransferCancellation
+    let curl: CurlLibrary
     var outcome = TransferOutcome()
     var headerList: UnsafeMutablePointer<curl_slist>?
     let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
@@ -104,16 +105,17 @@ final class CurlTransfer: @unchecked Sendable {
 
     init(
         request: TransferRequest, continuation: CheckedContinuation<TransferOutcome, Never>,
-        cancellation: TransferCancellation
+        cancellation: TransferCancellation, curl: CurlLibrary
     ) {
         self.request = request
         self.continuation = continuation
         self.cancellation = cancellation
+        self.curl = curl
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        curl_slist_free_all(headerList)
+        nwbpeek_curl_slist_free_all(curl.functions.slist_free_all, headerList)
         errorBuffer.deallocate()
     }
 
@@ -226,7 +228,7 @@ final class CurlTransfer: @unchecked Sendable {
         if !stoppedOnPurpose, code != CURLE_OK {
             outcome.curlCode = code.rawValue
             let detail = String(cString: errorBuffer)
-            outcome.curlMessage = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            outcome.curlMessage = detail.isEmpty ? nwbpeek_curl_easy_strerror(curl.functions.easy_strerror, code).map { String(cString: $0) } ?? "libcurl error \(code.rawValue)" : detail
         }
         if outcome.status == 200, !request.sizeKnown, outcome.objectSize == nil, code == CURLE_OK {
             // A 200 without Content-Length that ended before the window filled: that was all.

@@ -154,6 +154,19 @@ def test_http_listing_equals_the_local_listing(seaweed, supports, key):
     assert listing_of(run("ls", "--recursive", "--json", seaweed.server.http_url(key))) == expected
 
 
+def test_libcurl_is_loaded_for_urls_only(seaweed, supports):
+    # nwbpeek loads libcurl at run time (CurlLibrary.swift): a local file's command starts
+    # without it and the libraries it needs; a URL's loads it. The dynamic loader names each
+    # library it loads on standard error with LD_DEBUG=libs.
+    require(supports, "http")
+    loaded = re.compile(r"calling init: \S*libcurl\.so")
+    local = run("ls", seaweed.local(PROBE_KEY), env=environment(LD_DEBUG="libs"))
+    assert local.returncode == 0 and not loaded.search(text(local.stderr))
+    remote = run("ls", seaweed.server.http_url(PROBE_KEY), env=environment(LD_DEBUG="libs"))
+    assert remote.returncode == 0 and loaded.search(text(remote.stderr))
+    assert remote.stdout == local.stdout
+
+
 @pytest.mark.parametrize("key", uploaded_keys())
 def test_signed_s3_listing_equals_the_local_listing(seaweed, supports, key):
     require(supports, "s3")
