@@ -179,46 +179,18 @@ public struct ArrayReader: Sendable {
     }
 }
 
-/// The output of a read, owned.
-///
-/// A large output is mapped with transparent huge pages where the system allows them: a
-/// 659 MiB read otherwise takes 168,000 page faults, which cost more than the inflating.
+/// The output of a read, owned: `LargeMemory`, mapped with huge pages when large.
 final class OutputBuffer: ByteStorage, @unchecked Sendable {
-    private let allocation: UnsafeMutableRawPointer
-    private let mappedLength: Int?
-
-    /// Outputs from this size on are mapped rather than allocated.
-    static let mappingThreshold = 8 << 20
-    static let hugePage = 2 << 20
+    private let memory: LargeMemory
 
     init(count: Int) {
-        if count >= Self.mappingThreshold {
-            let length = (count + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-            if let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                address != MAP_FAILED
-            {
-                // Advice only: where huge pages are off, the mapping works with small ones.
-                _ = madvise(address, length, 14)  // MADV_HUGEPAGE, which Glibc's module does not export
-                allocation = address
-                mappedLength = length
-                super.init(baseAddress: UnsafeRawPointer(address), count: count)
-                return
-            }
-        }
-        allocation = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
-        mappedLength = nil
-        super.init(baseAddress: UnsafeRawPointer(allocation), count: count)
+        memory = LargeMemory(count: count, alignment: 64)
+        super.init(baseAddress: UnsafeRawPointer(memory.base), count: count)
     }
 
-    deinit {
-        if let mappedLength {
-            munmap(allocation, mappedLength)
-        } else {
-            allocation.deallocate()
-        }
-    }
+    deinit { memory.release() }
 
-    var target: OutputTarget { OutputTarget(base: allocation, count: count) }
+    var target: OutputTarget { OutputTarget(base: memory.base, count: count) }
 }
 
 /// Where a read writes its elements: memory written by many tasks at once, each to its own

@@ -1,3 +1,4 @@
+import ArrayEngine
 import Dispatch
 
 #if canImport(Glibc)
@@ -112,33 +113,15 @@ final class OutputFile: Sendable {
     /// Memory a read fills and a write empties, in turn: handed between tasks, never shared by
     /// two at once. Released explicitly by its owner.
     struct Buffer: @unchecked Sendable {
-        private let base: UnsafeMutableRawPointer
-        let count: Int
-        /// The length mapped, for a buffer mapped rather than allocated.
-        private let mappedLength: Int?
-
-        /// Buffers from this size on are mapped with transparent huge pages where the system
-        /// allows them: the first use of a block's buffer then takes a fault per 2 MiB, not per
-        /// 4 KiB (about 17,000 faults for the three buffers of a 659 MiB read).
-        static let mappingThreshold = 8 << 20
-        static let hugePage = 2 << 20
+        /// Aligned for direct writes; large buffers are mapped with huge pages, so that the first
+        /// use of a block's buffer takes a fault per 2 MiB (about 17,000 small-page faults for
+        /// the three buffers of a 659 MiB read).
+        private let memory: LargeMemory
+        private var base: UnsafeMutableRawPointer { memory.base }
+        var count: Int { memory.count }
 
         init(count: Int) {
-            self.count = count
-            if count >= Self.mappingThreshold {
-                let length = (count + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-                if let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                    address != MAP_FAILED
-                {
-                    // Advice only: where huge pages are off, the mapping works with small ones.
-                    _ = madvise(address, length, 14)  // MADV_HUGEPAGE, which Glibc's module does not export
-                    base = address
-                    mappedLength = length
-                    return
-                }
-            }
-            base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: OutputFile.directAlignment)
-            mappedLength = nil
+            memory = LargeMemory(count: count, alignment: OutputFile.directAlignment)
         }
 
         func prefix(_ length: Int) -> UnsafeMutableRawBufferPointer {
@@ -151,12 +134,6 @@ final class OutputFile: Sendable {
             return UnsafeMutableRawBufferPointer(start: base + start, count: min(length, count - start))
         }
 
-        func release() {
-            if let mappedLength {
-                munmap(base, mappedLength)
-            } else {
-                base.deallocate()
-            }
-        }
+        func release() { memory.release() }
     }
 }
