@@ -1,4 +1,5 @@
 import ByteKit
+import Dispatch
 
 /// An object read by HTTP(S) range requests over libcurl: a public archive's `https://` URL, or
 /// (with a `RequestSigner`) an S3 object.
@@ -6,8 +7,9 @@ import ByteKit
 /// Opening makes one request that both learns the object's size and version (ETag) and fetches
 /// its first `Options.firstReadLength` bytes, where an HDF5 file keeps its superblock and root
 /// group, and alongside it a suffix request for its last `Options.tailReadLength` bytes (kept
-/// when of the same version), where libhdf5 puts what grew last. Every later request carries `If-Match` with that ETag, so a replaced object gives
-/// `HTTPSourceError.objectChanged`, never a mix of two versions. A batch of ranges is coalesced
+/// when of the same version), where libhdf5 puts what grew last. Every later request carries
+/// `If-Match` with that ETag, so a replaced object gives `HTTPSourceError.objectChanged`, never a
+/// mix of two versions. A batch of ranges is coalesced
 /// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
 /// connections, checked range by range, retried when a failure is transient, and answered with
 /// slices of the received buffers. Small spans stay in a block cache; a range that a fetch in
@@ -54,17 +56,21 @@ public final class HTTPSource: ByteSource {
             let buffer = ReceiveBuffer(count: Int(firstLength))
             let tailLength = min(options.tailReadLength, UInt64(Int.max))
             let tailBuffer = ReceiveBuffer(count: Int(tailLength))
-            let tailFetcher = fetcher
-            async let tail =
+            let (tailFetcher, readDeadline) = (fetcher, options.readDeadline)
+            let tail = Task {
                 tailLength > 0
-                ? tailFetcher.fetchSuffix(length: tailLength, into: tailBuffer, deadline: .now + options.readDeadline) : nil
+                    ? await tailFetcher.fetchSuffix(length: tailLength, into: tailBuffer, deadline: .now + readDeadline)
+                    : nil
+            }
+            let opening = ContinuousClock.now
             let first: RangeFetcher.Result
             do {
                 first = try await fetcher.fetch(
                     ByteRange(offset: 0, length: firstLength), into: buffer, at: 0, sizeKnown: false,
                     deadline: .now + options.readDeadline)
             } catch {
-                _ = await tail
+                tail.cancel()
+                _ = await tail.value
                 driver.shutdown()
                 throw error
             }
@@ -78,8 +84,16 @@ public final class HTTPSource: ByteSource {
             size = objectSize
             entityTag = first.headers["etag"]
             firstBytes = buffer.bytes(count: first.received)
-            // The tail is kept only when it is of the same version of the object.
-            if let tail = await tail, tail.objectSize == objectSize, let validator = fetcher.validator,
+            // The tail is speculative: it is waited for twice as long as the first read took (half a
+            // second at least), then stopped, so that a slow or stalled answer never holds the open
+            // up. It is kept only when it is of the same version of the object.
+            // (A dispatch timer, which busy tasks of the caller's cannot hold back.)
+            let patience = max(.milliseconds(500), (ContinuousClock.now - opening) * 2)
+            let timer = DispatchWorkItem { tail.cancel() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(patience.milliseconds), execute: timer)
+            let tailResult = await tail.value
+            timer.cancel()
+            if let tail = tailResult, tail.objectSize == objectSize, let validator = fetcher.validator,
                 RangeFetcher.Validator(headers: tail.headers)?.label == validator.label
             {
                 tailBytes = (tail.offset, tailBuffer.bytes(count: tail.bytes))

@@ -189,6 +189,25 @@ import TestSupport
         }
     }
 
+    @Test func aTailThatNeverComesDoesNotHoldTheOpenUp() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 1_000_000, salt: 9)
+            var options = Self.quickOptions
+            options.tailReadLength = 200_000
+            // Limits that would keep a transfer waiting for the whole 60 s stall.
+            options.lowSpeedTime = .seconds(90)
+            options.readDeadline = .seconds(90)
+            let started = ContinuousClock.now
+            let source = try await Self.open(server, "stalled.bin", bytes, fault: "tailhang", options: options)
+            // Half a second of patience (the first read takes milliseconds), not the stall: the
+            // bound leaves room for the other tests of the run, which start servers at once.
+            #expect(ContinuousClock.now - started < .seconds(20))
+            let range = ByteRange(offset: 900_000, length: 100_000)
+            #expect(try await source.read([range])[0].array == Self.expected(bytes, range))
+            #expect(source.statistics.roundTrips == 2)
+        }
+    }
+
     @Test func aTailLongerThanTheObjectIsTheWholeObject() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 100_000)

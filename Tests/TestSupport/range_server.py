@@ -19,9 +19,10 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   slow          a remote link: 40 ms before each answer, bodies sent at 50 MB/s per connection
   soak          each request, drawn from one seeded generator: 5% 503, 2% reset, 1% truncated
                 body, else behave (the soak of Tests/HDF5Tests/SoakTests.swift)
-  tail503, tailshifted, tailwhole
+  hang          never answers (holds the connection for 60 s)
+  tail503, tailshifted, tailwhole, tailhang
                 only requests for a suffix range (`bytes=-N`, the tail read of an open) get
-                503, a wrong Content-Range, the whole file; other requests behave
+                503, a wrong Content-Range, the whole file, no answer; other requests behave
 Counts are per path, over every request (the first read of an open included).
 """
 
@@ -81,6 +82,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.slow = kind == "slow"
         if self.slow:
             time.sleep(LATENCY)
+        if active and kind == "hang":
+            time.sleep(60)
+            self.close_connection = True
+            return
         if active and kind in ("503", "500", "429"):
             return self.send_status(int(kind), b"busy")
         if active and kind.startswith("wait"):
