@@ -320,12 +320,10 @@ private struct ChunkGrid {
     /// The fixed array indices of the chunks that overlap `rows` of the first dimension: a run of
     /// whole rows of the maximum grid. Only called on fixed grids whose chunk count fits in 64 bits.
     func fixedArrayIndices(overlappingRows rows: Range<UInt64>) -> Range<UInt64> {
-        guard !rows.isEmpty, let firstChunk = chunkShape.first, firstChunk > 0 else { return 0..<0 }
+        guard let chunkRows = chunkRows(overlapping: rows) else { return 0..<0 }
         let perRow = maximumChunks.dropFirst().reduce(UInt64(1)) { $0 * ($1 ?? 1) }
-        let first = rows.lowerBound / firstChunk
-        let last = (rows.upperBound - 1) / firstChunk
-        let (start, startOverflow) = first.multipliedReportingOverflow(by: perRow)
-        let (end, endOverflow) = (last + 1).multipliedReportingOverflow(by: perRow)
+        let (start, startOverflow) = chunkRows.lowerBound.multipliedReportingOverflow(by: perRow)
+        let (end, endOverflow) = (chunkRows.upperBound + 1).multipliedReportingOverflow(by: perRow)
         return startOverflow ? 0..<0 : start..<(endOverflow ? UInt64.max : end)
     }
 

@@ -374,19 +374,16 @@ public struct ExtensibleArrayHeader: Sendable, Equatable {
                     && pageIsInitialized(pages.bitmap, pages.first + page)
             }
             let pagesStart = address + prefixSize + 4
-            var cursor = try decodeTogether(
+            // The block's prefix and its wanted pages are asked for together, then read.
+            _ = try decodeTogether(
                 { try view.cursor(at: address, length: prefixSize + 4, structure: ExtensibleArrayHeader.dataBlockStructure) },
                 {
                     guard let first = wantedPages.first, let last = wantedPages.last else { return }
                     _ = try view.cursor(
                         at: pagesStart + first * pageSize, length: (last - first + 1) * pageSize,
                         structure: ExtensibleArrayHeader.pageStructure)
-                }
-            ).0
-            guard visited.insert(address).inserted else {
-                throw HDF5Error.cycle(structure: ExtensibleArrayHeader.dataBlockStructure, offset: address)
-            }
-            try Lookup3.verify(cursor.bytes, structure: ExtensibleArrayHeader.dataBlockStructure, offset: address)
+                })
+            var cursor = try block(at: address, length: prefixSize + 4, structure: ExtensibleArrayHeader.dataBlockStructure)
             try readPrefix(&cursor, signature: "EADB")
             for page in wantedPages {
                 let pageFirstIndex = dataBlock.firstIndex + page * pageElements

@@ -19,6 +19,13 @@ import TestSupport
         return options
     }
 
+    /// `quickOptions` with a tail read of 200,000 bytes, for the tests of the tail.
+    static var tailOptions: HTTPSource.Options {
+        var options = quickOptions
+        options.tailReadLength = 200_000
+        return options
+    }
+
     /// Bytes keyed by position, so that a misplaced slice cannot pass.
     static func contents(count: Int, salt: UInt8 = 0) -> [UInt8] {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 % 251 &+ ($0 >> 16)) &+ salt }
@@ -154,9 +161,7 @@ import TestSupport
     @Test func theTailIsFetchedInTheFirstRound() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 1_000_000)
-            var options = Self.quickOptions
-            options.tailReadLength = 200_000
-            let source = try await Self.open(server, "tail.bin", bytes, options: options)
+            let source = try await Self.open(server, "tail.bin", bytes, options: Self.tailOptions)
             // The first bytes and the last, on two connections at once.
             #expect(source.statistics.requests == 2)
             #expect(source.statistics.roundTrips == 1)
@@ -177,9 +182,7 @@ import TestSupport
     func aTailTheServerGetsWrongIsDropped(fault: String) async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 1_000_000, salt: 5)
-            var options = Self.quickOptions
-            options.tailReadLength = 200_000
-            let source = try await Self.open(server, "tail.bin", bytes, fault: fault, options: options)
+            let source = try await Self.open(server, "tail.bin", bytes, fault: fault, options: Self.tailOptions)
             #expect(source.size == 1_000_000)
             let range = ByteRange(offset: 900_000, length: 100_000)
             #expect(try await source.read([range])[0].array == Self.expected(bytes, range))
@@ -192,8 +195,7 @@ import TestSupport
     @Test func aTailThatNeverComesDoesNotHoldTheOpenUp() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 1_000_000, salt: 9)
-            var options = Self.quickOptions
-            options.tailReadLength = 200_000
+            var options = Self.tailOptions
             // Limits that would keep a transfer waiting for the whole 60 s stall.
             options.lowSpeedTime = .seconds(90)
             options.readDeadline = .seconds(90)
@@ -211,9 +213,7 @@ import TestSupport
     @Test func aTailLongerThanTheObjectIsTheWholeObject() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 100_000)
-            var options = Self.quickOptions
-            options.tailReadLength = 200_000
-            let source = try await Self.open(server, "short.bin", bytes, options: options)
+            let source = try await Self.open(server, "short.bin", bytes, options: Self.tailOptions)
             let range = ByteRange(offset: 0, length: 100_000)
             #expect(try await source.read([range])[0].array == bytes)
             #expect(source.statistics.requests == 2)
