@@ -70,13 +70,32 @@ public protocol ChunkDecoder: Sendable {
     /// True when stored chunks are the elements themselves: the engine then reads only the
     /// byte runs a selection needs, never whole chunks.
     var isIdentity: Bool { get }
-    /// Exactly `chunkByteCount` bytes of elements decoded from `stored`.
-    func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int) throws -> Bytes
+    /// Exactly `chunkByteCount` bytes decoded from `stored`: the elements, or the elements
+    /// with their bytes still shuffled (`elementSize` is the layout's).
+    func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int, elementSize: Int) throws -> DecodedChunk
+}
+
+/// A decoded chunk, as the engine copies it.
+public enum DecodedChunk: Sendable {
+    /// The elements, in order.
+    case elements(Bytes)
+    /// The elements' bytes as a byte shuffle leaves them: byte `b` of element `i` at
+    /// `b * elements + i`, for elements of the layout's size. The engine interleaves them while
+    /// it copies each run to the output, which saves writing the whole chunk once more.
+    case shuffled(Bytes)
+
+    var bytes: Bytes {
+        switch self {
+        case .elements(let bytes), .shuffled(let bytes): bytes
+        }
+    }
 }
 
 /// Stored chunks are raw elements.
 public struct IdentityDecoder: ChunkDecoder {
     public init() {}
     public var isIdentity: Bool { true }
-    public func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int) throws -> Bytes { stored }
+    public func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int, elementSize: Int) throws -> DecodedChunk {
+        .elements(stored)
+    }
 }

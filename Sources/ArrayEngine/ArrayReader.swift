@@ -164,16 +164,24 @@ public struct ArrayReader: Sendable {
             return
         }
         guard let whole = pieces.first else { throw ArrayError.shortRead(range: stored.range, found: 0) }
-        let elements = try decoder.decode(whole, filterMask: stored.filterMask, chunkByteCount: chunkByteCount)
+        let decoded = try decoder.decode(
+            whole, filterMask: stored.filterMask, chunkByteCount: chunkByteCount, elementSize: elementSize)
         if !decoder.isIdentity { source.discard(stored.range) }
         // An unfiltered chunk at the end of a contiguous dataset may be shorter than a chunk;
         // runs are checked against what is there.
-        guard decoder.isIdentity || elements.count == chunkByteCount else {
-            throw ArrayError.chunkSize(coordinates: job.task.coordinates, expected: chunkByteCount, found: elements.count)
+        guard decoder.isIdentity || decoded.bytes.count == chunkByteCount else {
+            throw ArrayError.chunkSize(coordinates: job.task.coordinates, expected: chunkByteCount, found: decoded.bytes.count)
         }
-        try elements.withUnsafeBytes { chunk in
-            try job.task.forEachRun { run in
-                try output.copy(run, from: chunk, base: Int(run.sourceElement) * elementSize, elementSize: elementSize)
+        switch decoded {
+        case .elements(let elements):
+            try elements.withUnsafeBytes { chunk in
+                try job.task.forEachRunGroup { group in try output.copy(group, from: chunk, elementSize: elementSize) }
+            }
+        case .shuffled(let planes):
+            try planes.withUnsafeBytes { chunk in
+                try job.task.forEachRunGroup { group in
+                    try output.copyUnshuffling(group, fromPlanes: chunk, elementSize: elementSize)
+                }
             }
         }
     }
@@ -214,6 +222,68 @@ struct OutputTarget: @unchecked Sendable {
             for index in 0..<count {
                 memcpy(destination + index * elementSize, start + base + index * stride, elementSize)
             }
+        }
+    }
+
+    /// Copies a group of runs from a chunk's elements (`source` starts at element 0).
+    func copy(_ group: ReadPlan.RunGroup, from source: UnsafeRawBufferPointer, elementSize: Int) throws {
+        let first = group.first
+        let needed = Int(group.sourceEnd) * elementSize
+        guard needed <= source.count, let start = source.baseAddress else {
+            throw ArrayError.shortRead(range: ByteRange(offset: 0, length: UInt64(needed)), found: source.count)
+        }
+        let (runBytes, stride) = (Int(first.count) * elementSize, Int(first.sourceStride) * elementSize)
+        let (sourceStep, outputStep) = (Int(group.sourceStep) * elementSize, Int(group.outputStep) * elementSize)
+        var from = start + Int(first.sourceElement) * elementSize
+        var to = base + Int(first.outputElement) * elementSize
+        for _ in 0..<group.repeats {
+            if first.sourceStride == 1 {
+                memcpy(to, from, runBytes)
+            } else {
+                for index in 0..<Int(first.count) { memcpy(to + index * elementSize, from + index * stride, elementSize) }
+            }
+            from += sourceStep
+            to += outputStep
+        }
+    }
+
+    /// Copies a group of runs from a chunk whose bytes are shuffled (`DecodedChunk.shuffled`:
+    /// `source` holds `elementSize` planes, plane `b` byte `b` of every element), interleaving
+    /// each run's bytes into whole elements as it writes them.
+    func copyUnshuffling(_ group: ReadPlan.RunGroup, fromPlanes source: UnsafeRawBufferPointer, elementSize: Int) throws {
+        let elements = source.count / elementSize
+        let needed = Int(group.sourceEnd)
+        guard needed <= elements, let planes = source.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            throw ArrayError.shortRead(range: ByteRange(offset: 0, length: UInt64(needed * elementSize)), found: source.count)
+        }
+        let first = group.first
+        let (count, stride) = (Int(first.count), Int(first.sourceStride))
+        let (sourceStep, outputStep) = (Int(group.sourceStep), Int(group.outputStep) * elementSize)
+        var from = Int(first.sourceElement)
+        var to = (base + Int(first.outputElement) * elementSize).assumingMemoryBound(to: UInt8.self)
+        for _ in 0..<group.repeats {
+            if elementSize == 2, stride == 1 {
+                Self.interleave(low: planes + from, high: planes + elements + from, count: count, into: to)
+            } else {
+                for byte in 0..<elementSize {
+                    let plane = planes + byte * elements + from
+                    for index in 0..<count { to[index * elementSize + byte] = plane[index * stride] }
+                }
+            }
+            from += sourceStep
+            to += outputStep
+        }
+    }
+
+    /// Writes `count` two-byte elements from their low and high bytes: the common case (int16
+    /// recordings), in a loop the compiler vectorizes.
+    static func interleave(
+        low: UnsafePointer<UInt8>, high: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>
+    ) {
+        let output = UnsafeMutableRawPointer(output)
+        for index in 0..<count {
+            let element = UInt16(low[index]) | UInt16(high[index]) << 8
+            output.storeBytes(of: element.littleEndian, toByteOffset: 2 * index, as: UInt16.self)
         }
     }
 

@@ -17,6 +17,11 @@ struct ReadPlan {
         func forEachRun(_ body: (Run) throws -> Void) rethrows {
             try shape.forEachRun(pieces, body)
         }
+
+        /// Calls `body` with every group of runs, in source order.
+        func forEachRunGroup(_ body: (RunGroup) throws -> Void) rethrows {
+            try shape.forEachRunGroup(pieces, body)
+        }
     }
 
     /// What every chunk's runs share: strides, steps and how many inner dimensions fold into
@@ -54,21 +59,36 @@ struct ReadPlan {
         }
 
         func forEachRun(_ pieces: [Piece], _ body: (Run) throws -> Void) rethrows {
+            try forEachRunGroup(pieces) { group in
+                for index in 0..<group.repeats { try body(group.run(index)) }
+            }
+        }
+
+        /// The runs as groups: the runs along the innermost dimension not folded into a run
+        /// (a chunk's rows) are one group, so copying loops over them without a call per run.
+        func forEachRunGroup(_ pieces: [Piece], _ body: (RunGroup) throws -> Void) rethrows {
             let rank = pieces.count
             let (folded, runLength) = folded(pieces)
             let outerAxes = rank - folded
             let sourceStride = folded > 1 ? 1 : steps[rank - 1]
-            var index = [UInt64](repeating: 0, count: outerAxes)
+            // The groups' axis: the last outer one; the others are iterated here.
+            let groupAxis = outerAxes - 1
+            let (repeats, sourceStep, outputStep) =
+                groupAxis >= 0
+                ? (pieces[groupAxis].count, steps[groupAxis] * chunkStrides[groupAxis], outputStrides[groupAxis])
+                : (1, 0, 0)
+            var index = [UInt64](repeating: 0, count: max(groupAxis, 0))
             outer: while true {
                 var source: UInt64 = 0
                 var output: UInt64 = 0
                 for axis in 0..<rank {
-                    let position = axis < outerAxes ? index[axis] : 0
+                    let position = axis < groupAxis ? index[axis] : 0
                     source += (pieces[axis].inChunkStart + position * steps[axis]) * chunkStrides[axis]
                     output += (pieces[axis].outputStart + position) * outputStrides[axis]
                 }
-                try body(Run(sourceElement: source, outputElement: output, count: runLength, sourceStride: sourceStride))
-                var axis = outerAxes - 1
+                let first = Run(sourceElement: source, outputElement: output, count: runLength, sourceStride: sourceStride)
+                try body(RunGroup(first: first, repeats: repeats, sourceStep: sourceStep, outputStep: outputStep))
+                var axis = groupAxis - 1
                 while axis >= 0 {
                     index[axis] += 1
                     if index[axis] < pieces[axis].count { continue outer }
@@ -78,6 +98,24 @@ struct ReadPlan {
                 return
             }
         }
+    }
+
+    /// `repeats` runs like `first`, each `sourceStep` elements further in the chunk and
+    /// `outputStep` further in the output than the one before.
+    struct RunGroup: Sendable {
+        let first: Run
+        let repeats: UInt64
+        let sourceStep: UInt64
+        let outputStep: UInt64
+
+        func run(_ index: UInt64) -> Run {
+            Run(
+                sourceElement: first.sourceElement + index * sourceStep, outputElement: first.outputElement + index * outputStep,
+                count: first.count, sourceStride: first.sourceStride)
+        }
+
+        /// The element after the last one read, relative to the chunk.
+        var sourceEnd: UInt64 { run(repeats - 1).sourceEnd }
     }
 
     /// Elements `sourceElement`, `sourceElement + sourceStride`, ... of a chunk, to output

@@ -69,6 +69,25 @@ public struct CodecPipeline: Sendable {
         return current
     }
 
+    /// Decodes one stored chunk like `decode(_:filterMask:)`, but leaves a byte shuffle of the
+    /// dataset's elements, when it is the last filter to undo, to the caller: `isShuffled` then
+    /// says that the `chunkByteCount` bytes are in the shuffle filter's order (byte `b` of element
+    /// `i` at `b * elements + i`). A reader that copies parts of the chunk to an output
+    /// interleaves them as it copies, and writes each byte once rather than twice.
+    public func decodeLeavingShuffle(_ stored: Bytes, filterMask: UInt32) throws -> (bytes: Bytes, isShuffled: Bool) {
+        let plan = try stagesToUndo(filterMask: filterMask)
+        guard let (last, _) = plan.last, let shuffle = last as? ShuffleCodec, shuffle.elementSize == elementSize,
+            elementSize > 1, chunkByteCount / elementSize > 1
+        else { return (try decode(stored, filterMask: filterMask), false) }
+        var current = stored
+        for (codec, decodedSize) in plan.dropLast() {
+            current = try codec.decode(current, decodedSize: decodedSize)
+        }
+        // Shuffling keeps the size: what it was given is the chunk's size.
+        try ByteCountBound.exactly(chunkByteCount).check(current.count, filter: .shuffle)
+        return (current, true)
+    }
+
     /// Decodes one stored chunk into `destination`, which must hold exactly `chunkByteCount` bytes:
     /// the last stage writes there directly.
     public func decode(_ stored: Bytes, filterMask: UInt32, into destination: UnsafeMutableRawBufferPointer) throws {

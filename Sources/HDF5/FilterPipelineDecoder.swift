@@ -16,7 +16,8 @@ struct FilterPipelineDecoder: ChunkDecoder {
 
     var isIdentity: Bool { false }
 
-    func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int) throws -> Bytes {
-        try pipeline.decode(stored, filterMask: filterMask)
+    func decode(_ stored: Bytes, filterMask: UInt32, chunkByteCount: Int, elementSize: Int) throws -> DecodedChunk {
+        let (bytes, isShuffled) = try pipeline.decodeLeavingShuffle(stored, filterMask: filterMask)
+        return isShuffled && elementSize == pipeline.elementSize ? .shuffled(bytes) : .elements(bytes)
     }
 }

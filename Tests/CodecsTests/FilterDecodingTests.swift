@@ -18,6 +18,20 @@ struct FilterDecodingTests {
             try pipeline.decode(fixture.stored, filterMask: fixture.description.filterMask, into: buffer)
         }
         #expect(firstDifference(destination, fixture.expected.array) == nil, "\(name), decoded into a buffer")
+
+        let (partly, isShuffled) = try pipeline.decodeLeavingShuffle(fixture.stored, filterMask: fixture.description.filterMask)
+        let elementSize = pipeline.elementSize
+        let unshuffled =
+            isShuffled
+            ? (0..<partly.count).map { partly.array[($0 % elementSize) * (partly.count / elementSize) + $0 / elementSize] }
+            : partly.array
+        #expect(firstDifference(unshuffled, fixture.expected.array) == nil, "\(name), decoded leaving the shuffle")
+    }
+
+    /// Whether the pipeline leaves a fixture's shuffle to the caller.
+    func leavesShuffle(_ name: String) throws -> Bool {
+        let fixture = try CodecFixture.named(name)
+        return try fixture.pipeline.decodeLeavingShuffle(fixture.stored, filterMask: fixture.description.filterMask).isShuffled
     }
 
     /// Where two byte arrays first differ ("count 10 vs 12", "byte 5: 0x01 vs 0x02"), or nil.
@@ -36,18 +50,27 @@ struct FilterDecodingTests {
             "shuffle-deflate-u1", "shuffle-deflate-lei2", "shuffle-deflate-lei4", "shuffle-deflate-lef8",
             "shuffle-deflate-bei4", "shuffle-only-f4",
         ])
-    func shuffle(_ name: String) throws { try expectDecodesLikeLibhdf5(name) }
+    func shuffle(_ name: String) throws {
+        try expectDecodesLikeLibhdf5(name)
+        // One-byte elements have nothing to interleave.
+        #expect(try leavesShuffle(name) == (name != "shuffle-deflate-u1"))
+    }
 
     @Test("shuffle leaves the bytes past the last whole element in place")
     func shuffleRemainder() throws {
         // Fletcher32 runs first, so shuffle sees 7 elements of 8 bytes plus the 4-byte checksum.
         try expectDecodesLikeLibhdf5("fletcher32-then-shuffle")
+        // Shuffle is not the last filter undone there.
+        #expect(try !leavesShuffle("fletcher32-then-shuffle"))
     }
 
     @Test(
         "fletcher32 alone on an odd byte count, and after shuffle and deflate",
         arguments: ["fletcher32-i1-odd", "fletcher32-shuffle-deflate"])
-    func fletcher32(_ name: String) throws { try expectDecodesLikeLibhdf5(name) }
+    func fletcher32(_ name: String) throws {
+        try expectDecodesLikeLibhdf5(name)
+        #expect(try leavesShuffle(name) == (name == "fletcher32-shuffle-deflate"))
+    }
 
     @Test(
         "scale-offset on integers: computed and given minbits, fill values, big-endian, full precision",
