@@ -20,7 +20,7 @@ public actor MetadataStore {
     private let readBehind: UInt64
     /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
     /// that keeps asking is reading an absurd structure).
-    private let maximumRounds = 256
+    static let maximumRounds = 256
     /// Every range fetched from the source so far, in fetch order.
     private var fetchedRanges: [ByteRange] = []
     /// Fetches not yet in the view, by number, with the ranges each brings.
@@ -77,7 +77,7 @@ public actor MetadataStore {
     /// Runs every decoder, fetching the bytes they ask for in one batch per round.
     public func decodeAll<T: Sendable>(_ decoders: [@Sendable (FileView) throws -> T]) async throws -> [T] {
         var results = [T?](repeating: nil, count: decoders.count)
-        for _ in 0..<maximumRounds {
+        for _ in 0..<Self.maximumRounds {
             var missing: [ByteRange] = []
             for (index, decoder) in decoders.enumerated() where results[index] == nil {
                 do {
@@ -90,7 +90,7 @@ public actor MetadataStore {
             try await fetch(missing)
         }
         throw HDF5Error.limitExceeded(
-            structure: "metadata", offset: 0, limit: "more than \(maximumRounds) fetch rounds for one decode")
+            structure: "metadata", offset: 0, limit: "more than \(Self.maximumRounds) fetch rounds for one decode")
     }
 
     /// The fetch in flight that brings every byte of `range`, if one does.
@@ -122,7 +122,7 @@ public actor MetadataStore {
     /// already in flight brings (another decode's, whose read-ahead reaches it) is waited for,
     /// not fetched again. A metadata fetch is small and may serve several decodes: it runs to its
     /// end even when the decode that started it is cancelled.
-    private func fetch(_ ranges: [ByteRange]) async throws {
+    func fetch(_ ranges: [ByteRange]) async throws {
         var awaited: [Int] = []
         var missing: [ByteRange] = []
         for range in ranges {

@@ -1,3 +1,4 @@
+import ByteKit
 import HDF5Format
 
 /// One line of a listing: an object, or a soft or external link, at a path.
@@ -21,24 +22,78 @@ extension HDF5File {
     /// depth-first with members in byte order of their names. A hard-linked object reached by
     /// more than one path is listed once, at the first path met, as libhdf5's `H5Ovisit` does.
     public func walk(from path: String = "/", recursive: Bool) async throws -> [ListingEntry] {
-        let start = try await resolve(path)
-        try await decodeBreadthFirst(from: start.object, maximumDepth: recursive ? Int.max : 1)
-        return try await listDepthFirst(from: start.object, path: start.path, recursive: recursive)
+        let start = try await resolveAddress(path, softLinksFollowed: 0)
+        try await decodeBreadthFirst(from: start.address, maximumDepth: recursive ? Int.max : 1)
+        return try await listDepthFirst(from: try await object(at: start.address), path: start.path, recursive: recursive)
     }
 
-    /// Decodes every object reachable from `object` within `maximumDepth` levels, one batch of
-    /// reads per level.
-    func decodeBreadthFirst(from object: HDF5Object, maximumDepth: Int) async throws {
-        var seen: Set<UInt64> = [object.address]
-        var level = [object]
-        var depth = 0
-        while !level.isEmpty, depth < maximumDepth {
-            let next = level.flatMap { $0.links }.compactMap { link -> UInt64? in
-                guard case .hard(let address) = link.target, seen.insert(address).inserted else { return nil }
-                return address
+    /// Decodes every object reachable from the one at `address` within `maximumDepth` levels,
+    /// one batch of reads per round. Levels overlap: once a group's links are decoded, its
+    /// members are decoded in the same rounds as what the group itself still needs (its
+    /// attributes' strings, say), so the rounds follow the file's chain of addresses.
+    func decodeBreadthFirst(from address: UInt64, maximumDepth: Int) async throws {
+        struct Pending {
+            let address: UInt64
+            let depth: Int
+            var membersQueued = false
+            var rounds = 0
+        }
+        var seen: Set<UInt64> = [address]
+        var pending = [Pending(address: address, depth: 0)]
+        let (context, table) = (self.context, sharedMessageTable)
+        while !pending.isEmpty {
+            let view = await store.currentView
+            let resolver = MessageResolver(view: view, context: context, sharedMessageTable: table)
+            var decoded: [HDF5Object] = []
+            var waiting: [Pending] = []
+            var missing: [ByteRange] = []
+            var members: [Pending] = []
+            func queueMembers(of entry: inout Pending, links: [LinkMessage]) {
+                guard !entry.membersQueued, entry.depth < maximumDepth else { return }
+                entry.membersQueued = true
+                for link in links {
+                    guard case .hard(let member) = link.target, seen.insert(member).inserted else { continue }
+                    members.append(Pending(address: member, depth: entry.depth + 1))
+                }
             }
-            level = try await objects(at: next)
-            depth += 1
+            let undecoded = Set(await objects.missing(pending.map(\.address)))
+            for var entry in pending {
+                if !undecoded.contains(entry.address) {
+                    queueMembers(of: &entry, links: try await object(at: entry.address).links)
+                    continue
+                }
+                do {
+                    let object = try HDF5Object(resolver: resolver, address: entry.address)
+                    decoded.append(object)
+                    queueMembers(of: &entry, links: object.links)
+                } catch let needed as BytesNeeded {
+                    missing += needed.ranges
+                    // The links alone may be there already: the members' reads then join this round.
+                    if let header = try? ObjectHeader.read(view: view, address: entry.address, context: context),
+                        let links = try? GroupLinks.read(header: header, view: view, context: context)
+                    {
+                        queueMembers(of: &entry, links: links)
+                    }
+                    waiting.append(entry)
+                }
+            }
+            await objects.insert(decoded)
+            // New members are first tried on the bytes there: their reads join this round's.
+            if members.isEmpty, let first = waiting.first {
+                guard !missing.isEmpty else {
+                    throw HDF5Error.invalid(structure: "object header", offset: first.address, reason: "its decoder asked for no bytes")
+                }
+                for index in waiting.indices {
+                    waiting[index].rounds += 1
+                    guard waiting[index].rounds <= MetadataStore.maximumRounds else {
+                        throw HDF5Error.limitExceeded(
+                            structure: "object header", offset: waiting[index].address,
+                            limit: "more than \(MetadataStore.maximumRounds) fetch rounds for one object")
+                    }
+                }
+                try await store.fetch(missing)
+            }
+            pending = waiting + members
         }
     }
 
@@ -76,15 +131,17 @@ extension HDF5File {
     /// The object at an absolute path, following soft links (at most `Limits.softLinkDepth`),
     /// and the path it was reached by.
     public func resolve(_ path: String) async throws -> (object: HDF5Object, path: String) {
-        try await resolve(path, softLinksFollowed: 0)
+        let (address, resolvedPath) = try await resolveAddress(path, softLinksFollowed: 0)
+        return (try await object(at: address), resolvedPath)
     }
 
-    private func resolve(_ path: String, softLinksFollowed: Int) async throws -> (object: HDF5Object, path: String) {
+    /// The address of the object at a path: the groups on the way are decoded for their links
+    /// alone.
+    private func resolveAddress(_ path: String, softLinksFollowed: Int) async throws -> (address: UInt64, path: String) {
         guard softLinksFollowed <= Limits.softLinkDepth else {
             throw HDF5Error.limitExceeded(
                 structure: "soft link", offset: 0, limit: "more than \(Limits.softLinkDepth) soft links resolving \(path)")
         }
-        // The groups on the way are decoded for their links alone; the object reached, whole.
         var current = superblock.rootObjectHeaderAddress
         var currentPath = "/"
         for component in path.split(separator: "/", omittingEmptySubsequences: true) where component != "." {
@@ -99,7 +156,7 @@ extension HDF5File {
                 current = address
             case .soft(let target):
                 let absolute = target.hasPrefix("/") ? target : (parentPath == "/" ? "/" : parentPath + "/") + target
-                current = try await resolve(absolute, softLinksFollowed: softLinksFollowed + 1).object.address
+                current = try await resolveAddress(absolute, softLinksFollowed: softLinksFollowed + 1).address
             case .external(let file, let target):
                 throw HDF5Error.unsupported(
                     feature: "following the external link \(currentPath) to \(file):\(target)",
@@ -109,7 +166,7 @@ extension HDF5File {
                     feature: "user-defined link type \(type) at \(currentPath)", structure: "link", offset: current)
             }
         }
-        return (try await object(at: current), currentPath)
+        return (current, currentPath)
     }
 
     /// The first path of every object in a depth-first walk of the whole file, for naming the

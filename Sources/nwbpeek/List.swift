@@ -49,9 +49,15 @@ struct List: AsyncParsableCommand {
             let paths = try await file.referencedPaths(in: entries)
             for entry in entries { print(try entry.json(paths: paths).serialized()) }
         } else {
-            var sizes: [UInt64: UInt64] = [:]
-            for case .object(let object) in entries.map(\.target) where object.kind == .dataset {
-                sizes[object.address] = try await file.storageSize(of: object)
+            // Every dataset's chunk index at once: a remote file fetches each level of all of
+            // them in one round.
+            let sizes = try await withThrowingTaskGroup(of: (UInt64, UInt64?).self) { group in
+                for case .object(let object) in entries.map(\.target) where object.kind == .dataset {
+                    group.addTask { (object.address, try await file.storageSize(of: object)) }
+                }
+                var sizes: [UInt64: UInt64] = [:]
+                for try await (address, size) in group { sizes[address] = size }
+                return sizes
             }
             print(TreeFormatter(entries: entries, storageSizes: sizes, fullPaths: match != nil).render(), terminator: "")
         }
