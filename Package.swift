@@ -22,9 +22,10 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
-        // SHA-256 and HMAC-SHA256 for AWS Signature Version 4 (Debian: libssl-dev).
+        // SHA-256 and HMAC-SHA256 for AWS Signature Version 4 (Debian: libssl-dev). Its headers
+        // only: the library is loaded at run time (S3/Digest.swift).
         .systemLibrary(
-            name: "COpenSSL", pkgConfig: "libcrypto",
+            name: "COpenSSL",
             providers: [.apt(["libssl-dev"])]),
         // Decoders for the chunk filters (Debian: libzstd-dev, liblz4-dev, libblosc-dev, libaec-dev,
         // libdeflate-dev). libaec ships no pkg-config file; its module map links it.
@@ -34,8 +35,9 @@ let package = Package(
         .systemLibrary(
             name: "CLZ4", pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]),
+        // Blosc's headers only: the library is loaded at run time (Codecs/Blosc.swift).
         .systemLibrary(
-            name: "CBlosc", pkgConfig: "blosc",
+            name: "CBlosc",
             providers: [.apt(["libblosc-dev"])]),
         .systemLibrary(
             name: "CAec",

@@ -16,6 +16,8 @@ public enum CodecError: Error, Sendable, Equatable, CustomStringConvertible {
     case outputOverrun(filter: KnownFilter, limit: Int, declared: UInt64?)
     /// A checksum stored with the data does not match the one computed over it.
     case checksumMismatch(filter: KnownFilter, stored: UInt32, computed: UInt32)
+    /// The library that decodes the filter, loaded when first needed, could not be loaded.
+    case libraryUnavailable(filter: KnownFilter, reason: String)
 
     public var description: String {
         switch self {
@@ -35,6 +37,8 @@ public enum CodecError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(filter): the data decodes to more than the \(limit) bytes expected"
         case .checksumMismatch(let filter, let stored, let computed):
             "\(filter): checksum mismatch: stored 0x\(hex(stored)), computed 0x\(hex(computed))"
+        case .libraryUnavailable(let filter, let reason):
+            "\(filter): no decoder: \(reason)"
         }
     }
 

@@ -1,13 +1,24 @@
+import ByteKit
 import COpenSSL
+
+/// OpenSSL's libcrypto, loaded (dlopen) when the first request is signed: only S3 sources sign,
+/// so other commands never load it. Called through the wrappers of `COpenSSL/shim.h`.
+private let libcrypto = RuntimeLibrary.load(
+    ["libcrypto.so.3", "libcrypto.so"], into: nwbpeek_crypto_functions(),
+    symbols: [("EVP_Digest", \.digest), ("HMAC", \.hmac), ("EVP_sha256", \.sha256)]
+)
+.mapError { S3Error.cryptographyUnavailable(reason: $0.describing("libcrypto")) }
 
 /// SHA-256 (FIPS 180-4), computed by OpenSSL's libcrypto: tested cryptography rather than our own.
 public enum SHA256 {
     /// The 32-byte digest of `bytes`.
     public static func digest(_ bytes: some Collection<UInt8>) throws -> [UInt8] {
+        let crypto = try libcrypto.get().functions
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let succeeded = withContiguousBytes(bytes) { input in
-            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_sha256(), nil) == 1
+            nwbpeek_EVP_Digest(
+                crypto.digest, input.baseAddress, input.count, &digest, &length, nwbpeek_EVP_sha256(crypto.sha256), nil) == 1
         }
         // EVP_Digest fails only when OpenSSL cannot allocate memory.
         guard succeeded, length == 32 else { throw S3Error.cryptographyFailed(operation: "SHA-256") }
@@ -27,13 +38,14 @@ public enum SHA256 {
 public enum HMACSHA256 {
     /// The 32-byte authentication code of `message` under `key`.
     public static func authenticationCode(key: [UInt8], message: some Collection<UInt8>) throws -> [UInt8] {
+        let crypto = try libcrypto.get().functions
         var code = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let result = key.withUnsafeBufferPointer { keyBytes in
             withContiguousBytes(message) { input in
                 // Keys are a secret's bytes or earlier 32-byte codes: far below Int32.max.
-                HMAC(
-                    EVP_sha256(), keyBytes.baseAddress, Int32(keyBytes.count),
+                nwbpeek_HMAC(
+                    crypto.hmac, nwbpeek_EVP_sha256(crypto.sha256), keyBytes.baseAddress, Int32(keyBytes.count),
                     input.baseAddress, input.count, &code, &length)
             }
         }

@@ -24,6 +24,8 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotReadConfiguration(file: String, reason: String)
     /// OpenSSL could not compute a digest (it fails only when memory runs out).
     case cryptographyFailed(operation: String)
+    /// OpenSSL's libcrypto, which signing needs, could not be loaded.
+    case cryptographyUnavailable(reason: String)
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum S3Error: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot read AWS configuration file \(file): \(reason)"
         case .cryptographyFailed(let operation):
             return "OpenSSL could not compute \(operation)"
+        case .cryptographyUnavailable(let reason):
+            return "cannot sign requests: \(reason) (Debian: apt install libssl3)"
         }
     }
 }

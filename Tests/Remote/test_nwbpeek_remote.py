@@ -167,6 +167,30 @@ def test_libcurl_is_loaded_for_urls_only(seaweed, supports):
     assert remote.stdout == local.stdout
 
 
+def test_blosc_and_libcrypto_are_loaded_only_when_needed(tmp_path):
+    # libblosc (with Snappy) and OpenSSL's libcrypto are loaded at run time
+    # (Codecs/Blosc.swift, S3/Digest.swift): a command that decodes no Blosc chunk and signs
+    # no request starts without them. The dynamic loader names each library it initialises on
+    # standard error with LD_DEBUG=libs.
+    import hdf5plugin  # noqa: F401  (registers the Blosc filter for h5py)
+
+    def initialised(name, stderr):
+        return re.search(rf"calling init: \S*/{name}\.so", text(stderr)) is not None
+
+    fixture = ROOT / "TestData/fixtures/filters_latest.h5"
+    listing = run("ls", "--recursive", str(fixture), env=environment(LD_DEBUG="libs"))
+    assert listing.returncode == 0, text(listing.stderr)[-2000:]
+    for name in ("libblosc", "libsnappy", "libcrypto"):
+        assert not initialised(name, listing.stderr), name
+    output = tmp_path / "blosc.raw"
+    read = run("cat", str(fixture), "/blosc_lz4", "--format", "raw", "-o", str(output),
+               env=environment(LD_DEBUG="libs"))
+    assert read.returncode == 0, text(read.stderr)[-2000:]
+    assert initialised("libblosc", read.stderr) and not initialised("libcrypto", read.stderr)
+    with h5py.File(fixture, "r") as f:
+        assert output.read_bytes() == f["blosc_lz4"][()].tobytes()
+
+
 @pytest.mark.parametrize("key", uploaded_keys())
 def test_signed_s3_listing_equals_the_local_listing(seaweed, supports, key):
     require(supports, "s3")
