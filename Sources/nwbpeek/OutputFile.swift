@@ -74,6 +74,15 @@ final class OutputFile: Sendable {
         try await onQueue { try self.writeAll(UnsafeRawBufferPointer(buffer.prefix(count))) }
     }
 
+    /// Allocates the file's `size` bytes before they are written, for a direct output (which a
+    /// file system that bypasses the page cache otherwise extends write by write, each write then
+    /// allocating its blocks and growing the file). Advice: a failure leaves the writes to
+    /// allocate.
+    func reserve(_ size: Int) async {
+        guard isDirect, size > 0 else { return }
+        try? await onQueue { _ = posix_fallocate(self.descriptor, 0, off_t(size)) }
+    }
+
     /// Cuts the file to `size` bytes (after direct writes of whole pages).
     func truncate(to size: Int) async throws {
         try await onQueue {

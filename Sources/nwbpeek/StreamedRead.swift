@@ -38,6 +38,7 @@ struct StreamedRead {
         var leads = [header.count % page]
         for size in sizes.dropLast() { leads.append((leads[leads.count - 1] + size) % page) }
         let total = sizes.reduce(header.count, +)
+        await output.reserve(total)
         // The header's whole pages now (from page-aligned memory); the rest goes with block 0.
         let headerBuffer = OutputFile.Buffer(count: header.count)
         defer { headerBuffer.release() }
