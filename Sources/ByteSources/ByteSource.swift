@@ -21,6 +21,13 @@ extension ByteSource {
     public func discard(_ range: ByteRange) {}
 }
 
+/// A source that fetched some of its bytes when it opened (a remote object's first and last
+/// bytes): a reader may decode from them at once, without asking.
+public protocol OpeningBytesSource: ByteSource {
+    /// The runs of bytes the source holds since it opened, by offset.
+    var openingBytes: [(offset: UInt64, bytes: Bytes)] { get }
+}
+
 /// Failures of a `ByteSource`.
 public enum ByteSourceError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The source could not be opened; `reason` is the system's explanation.

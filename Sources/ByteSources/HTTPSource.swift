@@ -15,7 +15,7 @@ import Dispatch
 /// slices of the received buffers. Small spans stay in a block cache; a range that a fetch in
 /// flight already covers waits for that fetch instead of asking again. Cancelling the task of a
 /// `read` stops the transfers that no other read waits for (it then throws `CancellationError`).
-public final class HTTPSource: ByteSource {
+public final class HTTPSource: OpeningBytesSource {
     /// The object's URL.
     public let url: String
     public let size: UInt64
@@ -25,6 +25,8 @@ public final class HTTPSource: ByteSource {
     private let scheduler: ReadScheduler
     private let recorder: StatisticsRecorder
     private let options: Options
+    /// The first bytes and the tail fetched when opening (none when opened from a known version).
+    public let openingBytes: [(offset: UInt64, bytes: Bytes)]
 
     public var name: String { url }
 
@@ -111,6 +113,7 @@ public final class HTTPSource: ByteSource {
         ) { span in
             try await Self.fetch(span, with: spanFetcher, deadline: .now + readDeadline)
         }
+        openingBytes = [firstBytes.map { (0, $0) }, tailBytes.map { ($0.offset, $0.bytes) }].compactMap { $0 }
         if let firstBytes {
             await scheduler.remember(firstBytes, at: ByteRange(offset: 0, length: UInt64(firstBytes.count)))
         }

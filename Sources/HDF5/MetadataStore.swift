@@ -43,6 +43,10 @@ public actor MetadataStore {
             for segment in prefetched { view.insert(segment.bytes, at: segment.offset) }
         } else if let resident = source as? any ResidentByteSource {
             view = FileView(wholeFile: resident.contents)
+        } else if let opened = source as? any OpeningBytesSource {
+            // What the open fetched is decoded from at once, without a round through the source.
+            view = FileView(fileSize: source.size)
+            for (offset, bytes) in opened.openingBytes { view.insert(bytes, at: offset) }
         } else {
             view = FileView(fileSize: source.size)
         }

@@ -31,16 +31,19 @@ extension HDF5File {
     /// one batch of reads per round. Levels overlap: once a group's links are decoded, its
     /// members are decoded in the same rounds as what the group itself still needs (its
     /// attributes' strings, say), so the rounds follow the file's chain of addresses.
+    ///
+    /// Members guessed from a partial header (`GroupLinks.readAvailable`) are decoded too; any
+    /// that the whole header does not list are decoded for nothing, never listed.
     func decodeBreadthFirst(from address: UInt64, maximumDepth: Int) async throws {
         struct Pending {
             let address: UInt64
             let depth: Int
-            var membersQueued = false
             var rounds = 0
         }
         var seen: Set<UInt64> = [address]
         var pending = [Pending(address: address, depth: 0)]
         let (context, table) = (self.context, sharedMessageTable)
+        let root = (address: superblock.rootObjectHeaderAddress, table: superblock.rootCachedSymbolTable)
         while !pending.isEmpty {
             let view = await store.currentView
             let resolver = MessageResolver(view: view, context: context, sharedMessageTable: table)
@@ -48,31 +51,38 @@ extension HDF5File {
             var waiting: [Pending] = []
             var missing: [ByteRange] = []
             var members: [Pending] = []
-            func queueMembers(of entry: inout Pending, links: [LinkMessage]) {
-                guard !entry.membersQueued, entry.depth < maximumDepth else { return }
-                entry.membersQueued = true
+            func queueMembers(of entry: Pending, links: [LinkMessage]) {
+                guard entry.depth < maximumDepth else { return }
                 for link in links {
                     guard case .hard(let member) = link.target, seen.insert(member).inserted else { continue }
                     members.append(Pending(address: member, depth: entry.depth + 1))
                 }
             }
             let undecoded = Set(await objects.missing(pending.map(\.address)))
-            for var entry in pending {
+            for entry in pending {
                 if !undecoded.contains(entry.address) {
-                    queueMembers(of: &entry, links: try await object(at: entry.address).links)
+                    queueMembers(of: entry, links: try await object(at: entry.address).links)
                     continue
                 }
                 do {
                     let object = try HDF5Object(resolver: resolver, address: entry.address)
                     decoded.append(object)
-                    queueMembers(of: &entry, links: object.links)
+                    queueMembers(of: entry, links: object.links)
                 } catch let needed as BytesNeeded {
                     missing += needed.ranges
-                    // The links alone may be there already: the members' reads then join this round.
-                    if let header = try? ObjectHeader.read(view: view, address: entry.address, context: context),
-                        let links = try? GroupLinks.read(header: header, view: view, context: context)
-                    {
-                        queueMembers(of: &entry, links: links)
+                    // The links the fetched bytes already give (even before the header's
+                    // continuation blocks): those members' reads then join this round. A guess
+                    // only; the listing follows the links of the whole header.
+                    let cachedTable = entry.address == root.address ? root.table : nil
+                    do {
+                        if let links = try GroupLinks.readAvailable(
+                            view: view, address: entry.address, context: context, cachedTable: cachedTable)
+                        {
+                            queueMembers(of: entry, links: links)
+                        }
+                    } catch let more as BytesNeeded {
+                        // What the guess needs joins this round too.
+                        missing += more.ranges
                     }
                     waiting.append(entry)
                 }

@@ -31,6 +31,35 @@ public enum GroupLinks {
         return links
     }
 
+    /// The links that the fetched part of a group's header already gives (`ObjectHeader.readAvailable`),
+    /// or with `cachedTable` (the B-tree and heap that a symbol table entry caches for the group)
+    /// those of that table: a guess at which members to fetch next while the header's
+    /// continuation blocks are still missing (a whole header may hold more links, or a link info
+    /// message that libhdf5 would read instead of a symbol table). Nil when neither gives any.
+    /// - Throws: only `BytesNeeded`, for the structures (B-tree nodes, heaps) that the guess needs
+    ///   and that are not fetched yet; any other failure makes no guess.
+    public static func readAvailable(
+        view: FileView, address: UInt64, context: FormatContext, cachedTable: SymbolTableMessage? = nil
+    ) throws -> [LinkMessage]? {
+        var needed: [ByteRange] = []
+        let guesses: [() throws -> [LinkMessage]] = [
+            { try read(header: try ObjectHeader.readAvailable(view: view, address: address, context: context), view: view, context: context) },
+            { try cachedTable.map { try symbolTableLinks($0, view: view, context: context) } ?? [] },
+        ]
+        for guess in guesses {
+            do {
+                let links = try guess()
+                if !links.isEmpty { return links }
+            } catch let more as BytesNeeded {
+                needed += more.ranges
+            } catch {
+                continue
+            }
+        }
+        if !needed.isEmpty { throw BytesNeeded(ranges: needed) }
+        return nil
+    }
+
     /// Old-style group: names from the local heap, entries from the B-tree's symbol table nodes.
     static func symbolTableLinks(
         _ table: SymbolTableMessage, view: FileView, context: FormatContext

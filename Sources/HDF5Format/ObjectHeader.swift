@@ -41,14 +41,30 @@ public struct ObjectHeader: Sendable {
 
     /// Decodes the object header at `address` and every continuation block it chains to.
     public static func read(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
-        let head = try view.cursor(at: address, upTo: 4, structure: "object header")
-        if head.bytes.array == Array("OHDR".utf8) {
-            return try readVersion2(view: view, address: address, context: context)
-        }
-        return try readVersion1(view: view, address: address, context: context)
+        try read(view: view, address: address, context: context, skippingMissingBlocks: false)
     }
 
-    private static func readVersion1(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
+    /// The header as far as the bytes fetched go: the messages of its first block and of the
+    /// continuation blocks already there, the others left out (and those they chain to). Only
+    /// for guessing what to fetch next, such as the members a group's first block already lists
+    /// while its continuation blocks are on their way; never a substitute for `read`.
+    public static func readAvailable(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
+        try read(view: view, address: address, context: context, skippingMissingBlocks: true)
+    }
+
+    private static func read(
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+    ) throws -> ObjectHeader {
+        let head = try view.cursor(at: address, upTo: 4, structure: "object header")
+        if head.bytes.array == Array("OHDR".utf8) {
+            return try readVersion2(view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks)
+        }
+        return try readVersion1(view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks)
+    }
+
+    private static func readVersion1(
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+    ) throws -> ObjectHeader {
         let structure = "object header v1"
         var prefix = try view.cursor(at: address, length: 16, structure: structure)
         let version = try prefix.readUInt8()
@@ -61,8 +77,15 @@ public struct ObjectHeader: Sendable {
         let size = UInt64(try prefix.readUInt32())
         var blocks = Blocks(first: ByteRange(offset: address + 16, length: size))
         var messages: [HeaderMessage] = []
+        var isFirst = true
         while let block = try blocks.next(structure: structure) {
-            var cursor = try view.cursor(at: block.offset, length: block.length, structure: structure)
+            var cursor: ByteCursor
+            do {
+                cursor = try view.cursor(at: block.offset, length: block.length, structure: structure)
+            } catch is BytesNeeded where skippingMissingBlocks && !isFirst {
+                continue
+            }
+            isFirst = false
             // Each message is 8-byte aligned; a block's tail may hold fewer bytes than a header.
             while cursor.remaining >= 8 {
                 let typeNumber = try cursor.readUInt16()
@@ -79,7 +102,9 @@ public struct ObjectHeader: Sendable {
         return ObjectHeader(address: address, version: 1, messages: messages, tracksAttributeCreationOrder: false)
     }
 
-    private static func readVersion2(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
+    private static func readVersion2(
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+    ) throws -> ObjectHeader {
         let structure = "object header v2"
         // Longest prefix: signature, version, flags, 4 times, 2 phase-change values, 8-byte size.
         var prefix = try view.cursor(at: address, upTo: 4 + 1 + 1 + 16 + 4 + 8, structure: structure)
@@ -113,7 +138,12 @@ public struct ObjectHeader: Sendable {
                 cursor = try view.cursor(at: block.offset, length: block.length, structure: structure)
                 isFirst = false
             } else {
-                let continuation = try view.bytes(at: block.offset, length: block.length, structure: "object header continuation block")
+                let continuation: Bytes
+                do {
+                    continuation = try view.bytes(at: block.offset, length: block.length, structure: "object header continuation block")
+                } catch is BytesNeeded where skippingMissingBlocks {
+                    continue
+                }
                 try Lookup3.verify(continuation, structure: "object header continuation block", offset: block.offset)
                 var blockCursor = ByteCursor(
                     bytes: continuation, baseOffset: block.offset, structure: "object header continuation block")

@@ -35,6 +35,10 @@ public struct Superblock: Sendable, Equatable {
     public let context: FormatContext
     /// Address of the root group's object header.
     public let rootObjectHeaderAddress: UInt64
+    /// The root group's B-tree and local heap as the superblock's root entry caches them
+    /// (versions 0 and 1, cache type 1), which libhdf5 repeats in the root's symbol table
+    /// message: a guess at the root's links before its header is whole, never a substitute.
+    public let rootCachedSymbolTable: SymbolTableMessage?
     /// Address of the superblock extension's object header (versions 2 and 3), if any.
     public let extensionAddress: UInt64?
     /// End-of-file address: where the file's data ends (relative addresses made absolute).
@@ -94,13 +98,18 @@ public struct Superblock: Sendable, Equatable {
             try cursor.skip(offsetSize)  // free-space info address
             endOfFileAddress = try cursor.readAddress(relative)
             try cursor.skip(offsetSize)  // driver information block address
-            // Root group symbol table entry: only its object header address matters, the
-            // cached B-tree and heap addresses are repeated in its symbol table message.
+            // Root group symbol table entry: its object header address, and the B-tree and heap
+            // addresses it may cache (kept as a guess only: the symbol table message rules).
             try cursor.skip(offsetSize)  // link name offset
             guard let root = try cursor.readAddress(relative) else {
                 throw cursor.invalid("root group object header address is undefined")
             }
             rootObjectHeaderAddress = root
+            if (try? cursor.readUInt32()) == 1, (try? cursor.skip(4)) != nil {
+                rootCachedSymbolTable = try? SymbolTableMessage(parsing: &cursor, context: relative)
+            } else {
+                rootCachedSymbolTable = nil
+            }
             extensionAddress = nil
             context = relative
         case 2, 3:
@@ -120,6 +129,7 @@ public struct Superblock: Sendable, Equatable {
                 throw cursor.invalid("root group object header address is undefined")
             }
             rootObjectHeaderAddress = root
+            rootCachedSymbolTable = nil
             context = relative
         default:
             throw HDF5Error.unknownVersion(structure: "superblock", offset: versionOffset, version: version)

@@ -31,4 +31,22 @@ import TestSupport
             }
         }
     }
+
+    @Test func whatTheOpenFetchedIsDecodedWithoutAskingAgain() async throws {
+        // sample.nwb is no larger than the open's first and tail reads together: the whole
+        // listing then needs no read at all after the open, not even from the block cache.
+        let path = "TestData/fixtures/sample.nwb"
+        let expected = try await MetadataStoreTests.lines(try await HDF5File(path: path))
+        try await RangeServer.with { server in
+            let bytes = try MappedFileSource(path: path).contents.array
+            #expect(bytes.count <= (64 + 256) * 1024)
+            try server.put("sample.nwb", bytes)
+            let source = try await HTTPSource(url: server.url("sample.nwb", fault: "ok"))
+            let opened = source.statistics
+            let file = try await HDF5File(source: source)
+            #expect(try await MetadataStoreTests.lines(file) == expected)
+            #expect(source.statistics.requests == opened.requests)
+            #expect(source.statistics.cacheHits == opened.cacheHits)
+        }
+    }
 }

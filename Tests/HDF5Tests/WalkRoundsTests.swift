@@ -1,4 +1,6 @@
+import ByteKit
 import ByteSources
+import HDF5Format
 import Testing
 
 @testable import HDF5
@@ -7,6 +9,17 @@ import Testing
 /// round as what the group itself still needs (here its dense attributes), so the rounds follow
 /// the chain of addresses, not levels times structures.
 @Suite struct WalkRoundsTests {
+    /// A libver-earliest file whose root header grows a continuation block: attributes added
+    /// after its members.
+    static let earliestScript = """
+        import sys, h5py
+        with h5py.File(sys.argv[1], 'w') as f:
+            for i in range(6):
+                f.create_group('member %d' % i).attrs['note'] = 'member %d' % i
+            for a in range(12):
+                f.attrs['note %02d' % a] = 'a root attribute, %d' % a
+        """
+
     /// New-style groups five levels deep, each with three siblings. A group's links are in its
     /// header; its 20 string attributes are dense, in a fractal heap indexed by a v2 B-tree.
     static let script = """
@@ -43,5 +56,59 @@ import Testing
         }
         #expect(notes(entries) == notes(whole))
         #expect(notes(entries).joined().contains { $0.contains("attribute 19 of level 4") })
+    }
+}
+
+/// The guesses a walk makes before a group's header is whole: the superblock's cached root
+/// symbol table, and a header read as far as its fetched blocks go.
+@Suite struct PartialHeaderTests {
+    @Test func theSuperblockCachesTheRootsSymbolTable() async throws {
+        let bytes = try generatedFile(by: WalkRoundsTests.earliestScript)
+        let file = try await HDF5File(source: MemorySource(name: "whole", bytes: bytes))
+        let view = FileView(wholeFile: Bytes(bytes))
+        let root = try ObjectHeader.read(view: view, address: file.superblock.rootObjectHeaderAddress, context: file.context)
+        var cursor = try #require(root.firstMessage(of: .symbolTable)).cursor("symbol table message")
+        #expect(file.superblock.rootCachedSymbolTable == (try SymbolTableMessage(parsing: &cursor, context: file.context)))
+        let guessed = try #require(
+            try GroupLinks.readAvailable(
+                view: view, address: root.address, context: file.context, cachedTable: file.superblock.rootCachedSymbolTable))
+        #expect(guessed.map(\.name) == (try await file.links(at: root.address)).map(\.name))
+    }
+
+    @Test func aHeaderIsReadAsFarAsItsFetchedBlocksGo() async throws {
+        let bytes = try generatedFile(by: WalkRoundsTests.earliestScript)
+        let file = try await HDF5File(source: MemorySource(name: "whole", bytes: bytes))
+        let address = file.superblock.rootObjectHeaderAddress
+        let whole = FileView(wholeFile: Bytes(bytes))
+        let header = try ObjectHeader.read(view: whole, address: address, context: file.context)
+        // The root's first block (version 1: a 16-byte prefix, then 8-byte message headers)
+        // ends in a continuation message; its block lies past the first block.
+        var cursor = try whole.cursor(at: address, length: 16, structure: "test")
+        try cursor.skip(8)
+        let firstBlockSize = UInt64(try cursor.readUInt32())
+        var messages = try whole.cursor(at: address + 16, length: firstBlockSize, structure: "test")
+        var continuation: (offset: UInt64, length: UInt64)?
+        while messages.remaining >= 8 {
+            let type = try messages.readUInt16()
+            let size = Int(try messages.readUInt16())
+            try messages.skip(4)
+            var body = try messages.readCursor(size)
+            if type == 0x10 { continuation = (try body.readUInt64(), try body.readUInt64()) }
+        }
+        let block = try #require(continuation, "the fixture's root header has a continuation block")
+        // The same bytes without that block.
+        var partial = FileView(fileSize: UInt64(bytes.count))
+        partial.insert(Bytes(Array(bytes[..<Int(block.offset)])), at: 0)
+        partial.insert(Bytes(Array(bytes[Int(block.offset + block.length)...])), at: block.offset + block.length)
+        #expect(throws: BytesNeeded.self) { try ObjectHeader.read(view: partial, address: address, context: file.context) }
+        let available = try ObjectHeader.readAvailable(view: partial, address: address, context: file.context)
+        #expect(available.messages.count < header.messages.count)
+        #expect(available.messages.allSatisfy { message in header.messages.contains { $0.bodyOffset == message.bodyOffset } })
+        // The walk's guess at the root's members then comes from the superblock's cached table.
+        let guessed = try GroupLinks.readAvailable(
+            view: partial, address: address, context: file.context, cachedTable: file.superblock.rootCachedSymbolTable)
+        let members = try await file.links(at: address).map(\.name)
+        #expect(guessed?.map(\.name) == members)
+        #expect(members.count == 6)
     }
 }
