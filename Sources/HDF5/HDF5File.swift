@@ -88,14 +88,61 @@ public final class HDF5File: Sendable {
     /// The links of the object at `address` (none for a dataset), decoding only its header and
     /// links when it is not decoded yet: resolving a path needs nothing else of the groups on the
     /// way, whose attributes may cost more fetches (their strings' global heap collections).
-    func links(at address: UInt64) async throws -> [LinkMessage] {
+    ///
+    /// With `path` (the names still to follow below this group), what is missing first on that
+    /// path is fetched along with what this group's header still lacks, when the bytes already
+    /// there lead to it (`missingOnTheWay`): the path's next steps then cost no round of their
+    /// own. The links returned are always the whole header's.
+    func links(at address: UInt64, prefetching path: ArraySlice<String> = []) async throws -> [LinkMessage] {
         if let links = await objects.links(at: address) { return links }
         let context = self.context
+        let root = (address: superblock.rootObjectHeaderAddress, table: superblock.rootCachedSymbolTable)
         let links = try await store.decode { view in
-            try GroupLinks.read(header: try ObjectHeader.read(view: view, address: address, context: context), view: view, context: context)
+            do {
+                return try GroupLinks.read(
+                    header: try ObjectHeader.read(view: view, address: address, context: context), view: view, context: context)
+            } catch let needed as BytesNeeded {
+                let guess = Self.missingOnTheWay(along: path, from: address, root: root, view: view, context: context)
+                throw BytesNeeded(ranges: needed.ranges + guess)
+            }
         }
         await objects.insert(links, at: address)
         return links
+    }
+
+    /// Following `path` from the group at `group` through the links the fetched bytes already
+    /// give (`GroupLinks.readAvailable`; the root's also from the superblock's cached entry), what
+    /// is missing first on the way: a member's header, or the B-tree nodes and heaps that a
+    /// group's links need. Empty when the way ends before.
+    private static func missingOnTheWay(
+        along path: ArraySlice<String>, from group: UInt64, root: (address: UInt64, table: SymbolTableMessage?),
+        view: FileView, context: FormatContext
+    ) -> [ByteRange] {
+        var current = group
+        for name in path {
+            let cachedTable = current == root.address ? root.table : nil
+            let links: [LinkMessage]?
+            do {
+                links = try GroupLinks.readAvailable(view: view, address: current, context: context, cachedTable: cachedTable)
+            } catch let needed as BytesNeeded {
+                return needed.ranges
+            } catch {
+                return []
+            }
+            guard let link = links?.first(where: { $0.name == name }), case .hard(let address) = link.target,
+                address < view.fileSize
+            else { return [] }
+            let range = ByteRange(offset: address, length: min(16, view.fileSize - address))
+            do {
+                _ = try view.bytes(at: range.offset, length: range.length, structure: "object header")
+            } catch is BytesNeeded {
+                return [range]
+            } catch {
+                return []
+            }
+            current = address
+        }
+        return []
     }
 
     /// The root group.

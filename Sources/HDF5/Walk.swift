@@ -154,9 +154,9 @@ extension HDF5File {
         }
         var current = superblock.rootObjectHeaderAddress
         var currentPath = "/"
-        for component in path.split(separator: "/", omittingEmptySubsequences: true) where component != "." {
-            let name = String(component)
-            guard let link = try await links(at: current).first(where: { $0.name == name }) else {
+        let names = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.map(String.init)
+        for (index, name) in names.enumerated() {
+            guard let link = try await links(at: current, prefetching: names[index...]).first(where: { $0.name == name }) else {
                 throw HDF5Error.notFound(path: currentPath == "/" ? "/" + name : currentPath + "/" + name)
             }
             let parentPath = currentPath

@@ -43,7 +43,13 @@ public enum GroupLinks {
     ) throws -> [LinkMessage]? {
         var needed: [ByteRange] = []
         let guesses: [() throws -> [LinkMessage]] = [
-            { try read(header: try ObjectHeader.readAvailable(view: view, address: address, context: context), view: view, context: context) },
+            {
+                let (header, missing) = try ObjectHeader.readAvailable(view: view, address: address, context: context)
+                let links = try read(header: header, view: view, context: context)
+                // No links yet: they may be in the blocks still missing.
+                if links.isEmpty, !missing.isEmpty { throw BytesNeeded(ranges: missing) }
+                return links
+            },
             { try cachedTable.map { try symbolTableLinks($0, view: view, context: context) } ?? [] },
         ]
         for guess in guesses {

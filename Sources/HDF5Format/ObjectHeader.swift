@@ -41,29 +41,38 @@ public struct ObjectHeader: Sendable {
 
     /// Decodes the object header at `address` and every continuation block it chains to.
     public static func read(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
-        try read(view: view, address: address, context: context, skippingMissingBlocks: false)
+        var missing: [ByteRange] = []
+        return try read(view: view, address: address, context: context, skippingMissingBlocks: false, missing: &missing)
     }
 
     /// The header as far as the bytes fetched go: the messages of its first block and of the
-    /// continuation blocks already there, the others left out (and those they chain to). Only
-    /// for guessing what to fetch next, such as the members a group's first block already lists
-    /// while its continuation blocks are on their way; never a substitute for `read`.
-    public static func readAvailable(view: FileView, address: UInt64, context: FormatContext) throws -> ObjectHeader {
-        try read(view: view, address: address, context: context, skippingMissingBlocks: true)
+    /// continuation blocks already there, and the blocks left out (not those they chain to).
+    /// Only for guessing what to fetch next, such as the members a group's first block already
+    /// lists while its continuation blocks are on their way; never a substitute for `read`.
+    public static func readAvailable(
+        view: FileView, address: UInt64, context: FormatContext
+    ) throws -> (header: ObjectHeader, missing: [ByteRange]) {
+        var missing: [ByteRange] = []
+        let header = try read(view: view, address: address, context: context, skippingMissingBlocks: true, missing: &missing)
+        return (header, missing)
     }
 
+    /// `skippingMissingBlocks`: continuation blocks not fetched are added to `missing` and left
+    /// out, where otherwise they throw `BytesNeeded`.
     private static func read(
-        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool, missing: inout [ByteRange]
     ) throws -> ObjectHeader {
         let head = try view.cursor(at: address, upTo: 4, structure: "object header")
         if head.bytes.array == Array("OHDR".utf8) {
-            return try readVersion2(view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks)
+            return try readVersion2(
+                view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks, missing: &missing)
         }
-        return try readVersion1(view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks)
+        return try readVersion1(
+            view: view, address: address, context: context, skippingMissingBlocks: skippingMissingBlocks, missing: &missing)
     }
 
     private static func readVersion1(
-        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool, missing: inout [ByteRange]
     ) throws -> ObjectHeader {
         let structure = "object header v1"
         var prefix = try view.cursor(at: address, length: 16, structure: structure)
@@ -82,7 +91,8 @@ public struct ObjectHeader: Sendable {
             var cursor: ByteCursor
             do {
                 cursor = try view.cursor(at: block.offset, length: block.length, structure: structure)
-            } catch is BytesNeeded where skippingMissingBlocks && !isFirst {
+            } catch let needed as BytesNeeded where skippingMissingBlocks && !isFirst {
+                missing += needed.ranges
                 continue
             }
             isFirst = false
@@ -103,7 +113,7 @@ public struct ObjectHeader: Sendable {
     }
 
     private static func readVersion2(
-        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool
+        view: FileView, address: UInt64, context: FormatContext, skippingMissingBlocks: Bool, missing: inout [ByteRange]
     ) throws -> ObjectHeader {
         let structure = "object header v2"
         // Longest prefix: signature, version, flags, 4 times, 2 phase-change values, 8-byte size.
@@ -141,7 +151,8 @@ public struct ObjectHeader: Sendable {
                 let continuation: Bytes
                 do {
                     continuation = try view.bytes(at: block.offset, length: block.length, structure: "object header continuation block")
-                } catch is BytesNeeded where skippingMissingBlocks {
+                } catch let needed as BytesNeeded where skippingMissingBlocks {
+                    missing += needed.ranges
                     continue
                 }
                 try Lookup3.verify(continuation, structure: "object header continuation block", offset: block.offset)

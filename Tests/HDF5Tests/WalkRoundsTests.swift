@@ -16,6 +16,7 @@ import Testing
         with h5py.File(sys.argv[1], 'w') as f:
             for i in range(6):
                 f.create_group('member %d' % i).attrs['note'] = 'member %d' % i
+            f.create_group('member 4/inner')
             for a in range(12):
                 f.attrs['note %02d' % a] = 'a root attribute, %d' % a
         """
@@ -101,14 +102,31 @@ import Testing
         partial.insert(Bytes(Array(bytes[..<Int(block.offset)])), at: 0)
         partial.insert(Bytes(Array(bytes[Int(block.offset + block.length)...])), at: block.offset + block.length)
         #expect(throws: BytesNeeded.self) { try ObjectHeader.read(view: partial, address: address, context: file.context) }
-        let available = try ObjectHeader.readAvailable(view: partial, address: address, context: file.context)
+        let (available, missing) = try ObjectHeader.readAvailable(view: partial, address: address, context: file.context)
         #expect(available.messages.count < header.messages.count)
         #expect(available.messages.allSatisfy { message in header.messages.contains { $0.bodyOffset == message.bodyOffset } })
+        #expect(missing == [ByteRange(offset: block.offset, length: block.length)])
         // The walk's guess at the root's members then comes from the superblock's cached table.
         let guessed = try GroupLinks.readAvailable(
             view: partial, address: address, context: file.context, cachedTable: file.superblock.rootCachedSymbolTable)
         let members = try await file.links(at: address).map(\.name)
         #expect(guessed?.map(\.name) == members)
         #expect(members.count == 6)
+    }
+
+    @Test func resolvingAPathFetchesItsNextStepsWithTheRootsContinuation() async throws {
+        // The root's symbol table message is in its continuation block; the superblock's cached
+        // table and the members' own headers lead the way meanwhile.
+        let bytes = try generatedFile(by: WalkRoundsTests.earliestScript)
+        let source = CountingSource(bytes: bytes)
+        let file = try await HDF5File(source: source, readAhead: 64, readBehind: 0)
+        let before = source.batches
+        let (object, path) = try await file.resolve("/member 4/inner")
+        let rounds = source.batches - before
+        #expect(path == "/member 4/inner")
+        #expect(object.kind == .group)
+        // 11 here, with a read-ahead of 64 bytes; following the path only once each header was
+        // whole took 13.
+        #expect(rounds <= 11, "\(rounds) rounds")
     }
 }
