@@ -96,13 +96,13 @@ public final class HDF5File: Sendable {
     func links(at address: UInt64, prefetching path: ArraySlice<String> = []) async throws -> [LinkMessage] {
         if let links = await objects.links(at: address) { return links }
         let context = self.context
-        let root = (address: superblock.rootObjectHeaderAddress, table: superblock.rootCachedSymbolTable)
+        let superblock = self.superblock
         let links = try await store.decode { view in
             do {
                 return try GroupLinks.read(
                     header: try ObjectHeader.read(view: view, address: address, context: context), view: view, context: context)
             } catch let needed as BytesNeeded {
-                let guess = Self.missingOnTheWay(along: path, from: address, root: root, view: view, context: context)
+                let guess = Self.missingOnTheWay(along: path, from: address, superblock: superblock, view: view, context: context)
                 throw BytesNeeded(ranges: needed.ranges + guess)
             }
         }
@@ -111,19 +111,18 @@ public final class HDF5File: Sendable {
     }
 
     /// Following `path` from the group at `group` through the links the fetched bytes already
-    /// give (`GroupLinks.readAvailable`; the root's also from the superblock's cached entry), what
+    /// give (`GroupLinks.readAvailable`; the root's also from the superblock's cached table), what
     /// is missing first on the way: a member's header, or the B-tree nodes and heaps that a
     /// group's links need. Empty when the way ends before.
     private static func missingOnTheWay(
-        along path: ArraySlice<String>, from group: UInt64, root: (address: UInt64, table: SymbolTableMessage?),
-        view: FileView, context: FormatContext
+        along path: ArraySlice<String>, from group: UInt64, superblock: Superblock, view: FileView, context: FormatContext
     ) -> [ByteRange] {
         var current = group
         for name in path {
-            let cachedTable = current == root.address ? root.table : nil
             let links: [LinkMessage]?
             do {
-                links = try GroupLinks.readAvailable(view: view, address: current, context: context, cachedTable: cachedTable)
+                links = try GroupLinks.readAvailable(
+                    view: view, address: current, context: context, cachedTable: superblock.cachedSymbolTable(of: current))
             } catch let needed as BytesNeeded {
                 return needed.ranges
             } catch {

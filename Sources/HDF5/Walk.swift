@@ -43,7 +43,6 @@ extension HDF5File {
         var seen: Set<UInt64> = [address]
         var pending = [Pending(address: address, depth: 0)]
         let (context, table) = (self.context, sharedMessageTable)
-        let root = (address: superblock.rootObjectHeaderAddress, table: superblock.rootCachedSymbolTable)
         while !pending.isEmpty {
             let view = await store.currentView
             let resolver = MessageResolver(view: view, context: context, sharedMessageTable: table)
@@ -73,10 +72,10 @@ extension HDF5File {
                     // The links the fetched bytes already give (even before the header's
                     // continuation blocks): those members' reads then join this round. A guess
                     // only; the listing follows the links of the whole header.
-                    let cachedTable = entry.address == root.address ? root.table : nil
                     do {
                         if let links = try GroupLinks.readAvailable(
-                            view: view, address: entry.address, context: context, cachedTable: cachedTable)
+                            view: view, address: entry.address, context: context,
+                            cachedTable: superblock.cachedSymbolTable(of: entry.address))
                         {
                             queueMembers(of: entry, links: links)
                         }

@@ -39,6 +39,10 @@ public struct Superblock: Sendable, Equatable {
     /// (versions 0 and 1, cache type 1), which libhdf5 repeats in the root's symbol table
     /// message: a guess at the root's links before its header is whole, never a substitute.
     public let rootCachedSymbolTable: SymbolTableMessage?
+    /// The cached symbol table of the group whose header is at `address`: the root's, if cached.
+    public func cachedSymbolTable(of address: UInt64) -> SymbolTableMessage? {
+        address == rootObjectHeaderAddress ? rootCachedSymbolTable : nil
+    }
     /// Address of the superblock extension's object header (versions 2 and 3), if any.
     public let extensionAddress: UInt64?
     /// End-of-file address: where the file's data ends (relative addresses made absolute).
