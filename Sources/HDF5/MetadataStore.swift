@@ -44,9 +44,13 @@ public actor MetadataStore {
         } else if let resident = source as? any ResidentByteSource {
             view = FileView(wholeFile: resident.contents)
         } else if let opened = source as? any OpeningBytesSource {
-            // What the open fetched is decoded from at once, without a round through the source.
+            // What the open fetched is decoded from at once, without a round through the source,
+            // and counts as fetched (`fetchedSegments`, which an index carries).
             view = FileView(fileSize: source.size)
-            for (offset, bytes) in opened.openingBytes { view.insert(bytes, at: offset) }
+            for (offset, bytes) in opened.openingBytes {
+                view.insert(bytes, at: offset)
+                fetchedRanges.append(ByteRange(offset: offset, length: UInt64(bytes.count)))
+            }
         } else {
             view = FileView(fileSize: source.size)
         }
