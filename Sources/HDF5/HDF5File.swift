@@ -68,16 +68,32 @@ public final class HDF5File: Sendable {
     /// The objects at `addresses`, decoding those not yet decoded together, so that their
     /// missing bytes are fetched in one batch per round.
     public func objects(at addresses: [UInt64]) async throws -> [HDF5Object] {
+        try await objects(at: addresses, prefetching: [])
+    }
+
+    /// The objects at `addresses`; while a group among them waits for bytes, what is missing first
+    /// on the way from it along each of `paths` (names below it) is fetched in the same rounds
+    /// (`missingOnTheWay`).
+    private func objects(at addresses: [UInt64], prefetching paths: [[String]]) async throws -> [HDF5Object] {
         let missing = await objects.missing(addresses)
         if !missing.isEmpty {
             let context = self.context
             let table = sharedMessageTable
+            let superblock = self.superblock
             let decoded = try await store.decodeAll(
                 missing.map { address in
                     { @Sendable view in
-                        try HDF5Object(
-                            resolver: MessageResolver(view: view, context: context, sharedMessageTable: table),
-                            address: address)
+                        do {
+                            return try HDF5Object(
+                                resolver: MessageResolver(view: view, context: context, sharedMessageTable: table),
+                                address: address)
+                        } catch let needed as BytesNeeded where !paths.isEmpty {
+                            let guesses = paths.flatMap { path in
+                                Self.missingOnTheWay(
+                                    along: path[...], from: address, superblock: superblock, view: view, context: context)
+                            }
+                            throw BytesNeeded(ranges: needed.ranges + guesses)
+                        }
                     }
                 })
             await objects.insert(decoded)
@@ -144,9 +160,12 @@ public final class HDF5File: Sendable {
         return []
     }
 
-    /// The root group.
-    public func root() async throws -> HDF5Object {
-        try await object(at: superblock.rootObjectHeaderAddress)
+    /// The root group. With `paths` (absolute, the ones the caller reads next), the fetches the
+    /// root's decode needs also bring what is missing first on the way to each, when the bytes
+    /// already there lead to it: resolving them afterwards then costs fewer rounds.
+    public func root(prefetching paths: [String] = []) async throws -> HDF5Object {
+        let names = paths.map { $0.split(separator: "/").filter { $0 != "." }.map(String.init) }
+        return try await objects(at: [superblock.rootObjectHeaderAddress], prefetching: names.filter { !$0.isEmpty })[0]
     }
 }
 

@@ -25,9 +25,12 @@ public final class NWBFile: Sendable {
 
     /// The NWB file in `file`: reads its root group; throws `NWBError.wrongType` when the root
     /// group is not an `NWBFile`, `NWBError.missingField` without `nwb_version`.
-    public init(_ file: HDF5File) async throws {
+    ///
+    /// `prefetching` names the paths the caller reads next: remotely, the fetches the root needs
+    /// also bring the first steps towards them (`HDF5File.root(prefetching:)`).
+    public init(_ file: HDF5File, prefetching paths: [String] = []) async throws {
         hdf5 = file
-        root = NWBObject(path: "/", object: try await file.root())
+        root = NWBObject(path: "/", object: try await file.root(prefetching: paths))
         guard root.neurodataType == "NWBFile" else {
             throw NWBError.wrongType(path: "/", expected: "NWBFile", found: root.neurodataType ?? "group without neurodata_type")
         }

@@ -108,7 +108,7 @@ struct Cat: AsyncParsableCommand {
             let (object, path) = try await file.resolve(datasetPath)
             return (object, path, selection)
         }
-        let nwb = try await NWBFile(file)
+        let nwb = try await NWBFile(file, prefetching: [datasetPath])
         let series = try await nwb.timeSeries(at: datasetPath)
         let samples = try await series.sampleRange(for: range.seconds)
         let rows = Selection.Dimension.slice(

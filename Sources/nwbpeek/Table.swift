@@ -46,8 +46,9 @@ struct Table: AsyncParsableCommand {
 
     func run() async throws {
         try await source.reporting(commandArgument: table) { file in
-            let nwb = try await NWBFile(file)
-            let table = try await nwb.table(at: source.commandArgument(self.table) ?? "/")
+            let path = source.commandArgument(self.table) ?? "/"
+            let nwb = try await NWBFile(file, prefetching: [path])
+            let table = try await nwb.table(at: path)
             let names = columns.map { $0.split(separator: ",").map { String($0).trimmingCharacters() } } ?? table.columnNames
             for name in names { _ = try table.column(name) }
             var range = 0..<table.rowCount

@@ -129,4 +129,23 @@ import Testing
         // whole took 13.
         #expect(rounds <= 11, "\(rounds) rounds")
     }
+
+    @Test func theRootsWholeDecodeFetchesTheWayToThePathsReadNext() async throws {
+        // As an NWB file is opened: the root decoded whole, then a path resolved.
+        let bytes = try generatedFile(by: WalkRoundsTests.earliestScript)
+        let rounds = { (paths: [String]) async throws -> Int in
+            let source = CountingSource(bytes: bytes)
+            let file = try await HDF5File(source: source, readAhead: 64, readBehind: 0)
+            let before = source.batches
+            let root = try await file.root(prefetching: paths)
+            #expect(root.attributes.count == 12)
+            let (object, path) = try await file.resolve("/member 4/inner")
+            #expect(path == "/member 4/inner" && object.kind == .group)
+            return source.batches - before
+        }
+        let alone = try await rounds([])
+        let prefetching = try await rounds(["/member 4/inner", "/absent/path"])
+        // 11 and 13 here, with a read-ahead of 64 bytes.
+        #expect(prefetching < alone, "\(prefetching) rounds prefetching, \(alone) without")
+    }
 }
