@@ -162,6 +162,7 @@ final class CurlTransferDriver: Sendable {
         _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_LOW_SPEED_LIMIT, limits.lowSpeedBytesPerSecond)
         _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_LOW_SPEED_TIME, limits.lowSpeedSeconds)
         _ = nwbpeek_curl_easy_setopt_string(curl.functions.easy_setopt, handle, CURLOPT_USERAGENT, "nwbpeek (libcurl)")
+        if request.headOnly { _ = nwbpeek_curl_easy_setopt_long(curl.functions.easy_setopt, handle, CURLOPT_NOBODY, 1) }
         guard nwbpeek_curl_multi_add_handle(curl.functions.multi_add_handle, multi, handle) == CURLM_OK else {
             transfer.outcome.curlMessage = "libcurl could not start a transfer"
             nwbpeek_curl_easy_cleanup(curl.functions.easy_cleanup, handle)

@@ -7,7 +7,8 @@ import Dispatch
 /// Opening makes one request that both learns the object's size and version (ETag) and fetches
 /// its first `Options.firstReadLength` bytes, where an HDF5 file keeps its superblock and root
 /// group, and alongside it a suffix request for its last `Options.tailReadLength` bytes (kept
-/// when of the same version), where libhdf5 puts what grew last. Every later request carries
+/// when of the same version), where libhdf5 puts what grew last, and `Options.spareConnections`
+/// HEAD requests, for the connections they leave open. Every later request carries
 /// `If-Match` with that ETag, so a replaced object gives `HTTPSourceError.objectChanged`, never a
 /// mix of two versions. A batch of ranges is coalesced
 /// (`RangeCoalescer`), fetched in parallel on keep-alive (HTTP/2 multiplexed when offered)
@@ -64,6 +65,16 @@ public final class HTTPSource: OpeningBytesSource {
                     ? await tailFetcher.fetchSuffix(length: tailLength, into: tailBuffer, deadline: .now + readDeadline)
                     : nil
             }
+            let spareFetcher = fetcher
+            let spareCount = max(0, min(
+                options.spareConnections, options.maximumConnectionsPerHost - 2, options.maximumConcurrentTransfers - 2))
+            let spares = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<spareCount {
+                        group.addTask { await spareFetcher.openSpareConnection(deadline: .now + readDeadline) }
+                    }
+                }
+            }
             let opening = ContinuousClock.now
             let first: RangeFetcher.Result
             do {
@@ -72,7 +83,9 @@ public final class HTTPSource: OpeningBytesSource {
                     deadline: .now + options.readDeadline)
             } catch {
                 tail.cancel()
+                spares.cancel()
                 _ = await tail.value
+                await spares.value
                 driver.shutdown()
                 throw error
             }
@@ -91,9 +104,13 @@ public final class HTTPSource: OpeningBytesSource {
             // up. It is kept only when it is of the same version of the object.
             // (A dispatch timer, which busy tasks of the caller's cannot hold back.)
             let patience = max(.milliseconds(500), (ContinuousClock.now - opening) * 2)
-            let timer = DispatchWorkItem { tail.cancel() }
+            let timer = DispatchWorkItem {
+                tail.cancel()
+                spares.cancel()
+            }
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(patience.milliseconds), execute: timer)
             let tailResult = await tail.value
+            await spares.value
             timer.cancel()
             if let tail = tailResult, tail.objectSize == objectSize, let validator = fetcher.validator,
                 RangeFetcher.Validator(headers: tail.headers)?.label == validator.label

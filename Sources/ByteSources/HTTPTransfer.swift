@@ -15,6 +15,8 @@ struct TransferRequest: Sendable {
     /// The last `range.length` bytes of the object are asked for (`bytes=-N`), wherever they
     /// start: `range.offset` is unused and the answer's Content-Range says where they are.
     var isSuffix = false
+    /// A HEAD request: no body is asked for or taken (`range` is empty).
+    var headOnly = false
     /// Where the body goes: `range.length` bytes of `buffer` from `bufferOffset`.
     var buffer: ReceiveBuffer
     var bufferOffset: Int

@@ -149,16 +149,30 @@ struct RangeFetcher: Sendable {
         return (offset, outcome.received, size, outcome.headers)
     }
 
+    /// Makes one HEAD request of the object and drops its answer: what is left is an open
+    /// connection, which the next request reuses (`Options.spareConnections`).
+    func openSpareConnection(deadline: ContinuousClock.Instant) async {
+        let noBody = ReceiveBuffer(count: 0)
+        let timeout = ContinuousClock.now.duration(to: deadline)
+        _ = await attemptOnce(
+            ByteRange(offset: 0, length: 0), into: noBody, at: 0, sizeKnown: false, timeout: timeout, isRetry: false,
+            headOnly: true)
+    }
+
     private func attemptOnce(
         _ range: ByteRange, into buffer: ReceiveBuffer, at bufferOffset: Int, sizeKnown: Bool, timeout: Duration,
-        isRetry: Bool, isSuffix: Bool = false
+        isRetry: Bool, isSuffix: Bool = false, headOnly: Bool = false
     ) async -> TransferOutcome {
-        let asked = isSuffix ? "-\(range.length)" : "\(range.offset)-\(range.offset + range.length - 1)"
-        var headers: [(name: String, value: String)] = [("Range", "bytes=\(asked)")]
+        var headers: [(name: String, value: String)] = []
+        if !headOnly {
+            let asked = isSuffix ? "-\(range.length)" : "\(range.offset)-\(range.offset + range.length - 1)"
+            headers.append(("Range", "bytes=\(asked)"))
+        }
         headers += validator?.requestHeaders ?? []
         if let signer {
             do {
-                headers += try signer.authorizationHeaders(method: "GET", url: url, headers: headers, date: Date())
+                headers += try signer.authorizationHeaders(
+                    method: headOnly ? "HEAD" : "GET", url: url, headers: headers, date: Date())
             } catch {
                 var outcome = TransferOutcome()
                 outcome.curlCode = CURLE_AUTH_ERROR.rawValue
@@ -177,8 +191,8 @@ struct RangeFetcher: Sendable {
             lowSpeedSeconds: max(1, options.lowSpeedTime.milliseconds / 1000))
         let outcome = await driver.perform(
             TransferRequest(
-                url: url, headers: headers, range: range, sizeKnown: sizeKnown, isSuffix: isSuffix, buffer: buffer,
-                bufferOffset: bufferOffset, limits: limits))
+                url: url, headers: headers, range: range, sizeKnown: sizeKnown, isSuffix: isSuffix, headOnly: headOnly,
+                buffer: buffer, bufferOffset: bufferOffset, limits: limits))
         recorder.record { $0.bytesFetched += UInt64(outcome.received) }
         return outcome
     }

@@ -7,11 +7,13 @@ import TestSupport
 
 /// HTTPSource against `range_server.py` on loopback: real sockets, real libcurl.
 @Suite struct HTTPSourceTests {
-    /// Retries that wait milliseconds, not seconds; no tail read, so that requests and bytes are
-    /// those of the reads a test makes (`theTailIsFetchedInTheFirstRound` tests the tail).
+    /// Retries that wait milliseconds, not seconds; no tail read and no spare connection, so that
+    /// requests and bytes are those of the reads a test makes (`theTailIsFetchedInTheFirstRound`
+    /// tests the tail; the Remote tests, through the fault proxy, the spare connection).
     static var quickOptions: HTTPSource.Options {
         var options = HTTPSource.Options()
         options.tailReadLength = 0
+        options.spareConnections = 0
         options.initialBackoff = .milliseconds(1)
         options.maximumBackoff = .milliseconds(10)
         options.connectTimeout = .seconds(2)

@@ -38,6 +38,7 @@ import contextlib
 import dataclasses
 import email.utils
 import hashlib
+import itertools
 import re
 import socket
 import struct
@@ -356,6 +357,7 @@ class FaultProxy:
         self._thread = None
         self._server = None
         self._handlers = set()
+        self._connection_numbers = itertools.count()
         self._started = threading.Event()
         self._startup_error = None
 
@@ -391,7 +393,8 @@ class FaultProxy:
     def requests_served(self):
         """One entry per request since the last reset_statistics(), in arrival order: method,
         target, range, fault (its kind, or None), status, body bytes sent, the scenario's jitter
-        added, and the monotonic times it was read and answered (started, finished)."""
+        added, the monotonic times it was read and answered (started, finished), and the number
+        of the connection it came on (connections are numbered as accepted)."""
         with self._lock:
             return [dict(entry) for entry in self._log]
 
@@ -466,6 +469,7 @@ class FaultProxy:
         task = asyncio.current_task()
         self._handlers.add(task)
         self._count(connections=1)
+        connection = next(self._connection_numbers)
         # Handed to the kernel before drain() returns: a reset or truncation cuts where it says.
         writer.transport.set_write_buffer_limits(0)
         upstream = Upstream(self.upstream_host, self.upstream_port)
@@ -477,7 +481,8 @@ class FaultProxy:
                 if request is None:
                     break
                 request.log_entry.update(method=request.method, target=request.target, range=request.range,
-                                         fault=None, status=None, bytes=0, started=time.monotonic(), finished=None)
+                                         fault=None, status=None, bytes=0, started=time.monotonic(), finished=None,
+                                         connection=connection)
                 with self._lock:
                     self._log.append(request.log_entry)
                 self._count(requests=1)

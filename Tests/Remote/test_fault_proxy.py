@@ -259,10 +259,13 @@ def test_the_proxy_logs_each_request_with_its_fault_status_and_bytes(through, pr
         session.get(url, headers=RANGE_HEADER, timeout=5)
     target = url.split(proxy.address, 1)[1]
     entry = {"method": "GET", "target": target, "range": RANGE_HEADER["Range"], "status": 206, "jitter": 0.0}
-    served = [{name: value for name, value in served.items() if name not in ("started", "finished")}
-              for served in proxy.requests_served()]
+    log = proxy.requests_served()
+    served = [{name: value for name, value in served.items() if name not in ("started", "finished", "connection")}
+              for served in log]
     assert served == [{**entry, "fault": "truncate", "bytes": len(expected) // 2},
                       {**entry, "fault": None, "bytes": len(expected)}]
+    # The truncation closed the first connection: the second request came on a new one.
+    assert log[1]["connection"] > log[0]["connection"]
 
 
 def test_round_trips_count_sequential_requests_once_each_and_concurrent_ones_together(through, proxy):

@@ -313,6 +313,31 @@ def write_long_file(path, offset):
         file.create_dataset("data", data=np.arange(1_000_000, dtype="<f8") + offset, chunks=(65_536,))
 
 
+@pytest.mark.parametrize("scheme", ["http", "s3"])
+def test_the_open_leaves_a_spare_connection_that_the_reads_after_it_use(
+        seaweed, proxy, supports, scheme, scratch_key, tmp_path):
+    require(supports, scheme)
+    server = seaweed.server
+    write_long_file(tmp_path / "long.h5", 0)
+    server.put(scratch_key, tmp_path / "long.h5")
+    proxy.reset_statistics()
+    # Five chunks a megabyte apart: five requests at once after the open.
+    arguments = ["cat", "--format", "npy", "--slice", "0:1000000:200000"]
+    if scheme == "http":
+        result = run(*arguments[:1], server.http_url(scratch_key, proxy.address), "/data", *arguments[1:])
+    else:
+        result = run(*arguments[:1], *s3_arguments(server, scratch_key, proxy.address), "/data", *arguments[1:],
+                     env=environment(**server.credentials_environment()))
+    np.testing.assert_array_equal(npy(result), np.arange(0, 1_000_000, 200_000, dtype="<f8"))
+    served = proxy.requests_served()
+    heads = [entry for entry in served if entry["method"] == "HEAD"]
+    # One HEAD, signed like the GETs for s3://, sent with the open's first read.
+    assert [entry["status"] for entry in heads] == [200], served
+    assert heads[0]["started"] < served[0]["finished"], served
+    reused = [entry for entry in served if entry["method"] == "GET" and entry["connection"] == heads[0]["connection"]]
+    assert reused, f"no read came on the HEAD's connection: {served}"
+
+
 @pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
 def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
