@@ -215,14 +215,9 @@ struct OutputTarget: @unchecked Sendable {
         guard base >= 0, needed <= source.count, let start = source.baseAddress else {
             throw ArrayError.shortRead(range: ByteRange(offset: UInt64(max(base, 0)), length: UInt64(needed)), found: source.count)
         }
-        let destination = self.base + Int(run.outputElement) * elementSize
-        if run.sourceStride == 1 {
-            memcpy(destination, start + base, count * elementSize)
-        } else {
-            for index in 0..<count {
-                memcpy(destination + index * elementSize, start + base + index * stride, elementSize)
-            }
-        }
+        Self.copyElements(
+            to: self.base + Int(run.outputElement) * elementSize, from: start + base, count: count, stride: stride,
+            elementSize: elementSize)
     }
 
     /// Copies a group of runs from a chunk's elements (`source` starts at element 0).
@@ -232,18 +227,25 @@ struct OutputTarget: @unchecked Sendable {
         guard needed <= source.count, let start = source.baseAddress else {
             throw ArrayError.shortRead(range: ByteRange(offset: 0, length: UInt64(needed)), found: source.count)
         }
-        let (runBytes, stride) = (Int(first.count) * elementSize, Int(first.sourceStride) * elementSize)
+        let stride = Int(first.sourceStride) * elementSize
         let (sourceStep, outputStep) = (Int(group.sourceStep) * elementSize, Int(group.outputStep) * elementSize)
         var from = start + Int(first.sourceElement) * elementSize
         var to = base + Int(first.outputElement) * elementSize
         for _ in 0..<group.repeats {
-            if first.sourceStride == 1 {
-                memcpy(to, from, runBytes)
-            } else {
-                for index in 0..<Int(first.count) { memcpy(to + index * elementSize, from + index * stride, elementSize) }
-            }
+            Self.copyElements(to: to, from: from, count: Int(first.count), stride: stride, elementSize: elementSize)
             from += sourceStep
             to += outputStep
+        }
+    }
+
+    /// Copies `count` elements, `stride` bytes apart from `from`, to consecutive elements at `to`.
+    private static func copyElements(
+        to: UnsafeMutableRawPointer, from: UnsafeRawPointer, count: Int, stride: Int, elementSize: Int
+    ) {
+        if stride == elementSize {
+            memcpy(to, from, count * elementSize)
+        } else {
+            for index in 0..<count { memcpy(to + index * elementSize, from + index * stride, elementSize) }
         }
     }
 
