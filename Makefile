@@ -90,11 +90,13 @@ fuzz: setup
 	for target in $(FUZZ_TARGETS); do swift build $(FUZZ_FLAGS) --product $$target; done
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
-# Replays every committed fuzzing regression input through the harnesses built normally.
+# Replays every committed fuzzing regression input through the harnesses built normally, with
+# 1 GiB of address space (`ulimit -v`): an input that once made a harness reserve more than the
+# fuzzer's memory limit fails here again if the bound is lost.
 replay-fuzz: build
 	@for target in $(FUZZ_TARGETS); do \
 		inputs=$$(find Fuzz/regressions/$$target -type f ! -name '.*' | sort); \
-		if [ -n "$$inputs" ]; then $(BUILD_DIR)/debug/$$target $$inputs; fi; \
+		if [ -n "$$inputs" ]; then (ulimit -v 1048576; $(BUILD_DIR)/debug/$$target $$inputs); fi; \
 	done
 	@echo "replay-fuzz: every committed regression input replayed"
 

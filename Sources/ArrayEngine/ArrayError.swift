@@ -12,6 +12,8 @@ public enum ArrayError: Error, Sendable, Equatable, CustomStringConvertible {
     case shortRead(range: ByteRange, found: Int)
     /// A feature the engine does not implement.
     case unsupported(feature: String)
+    /// The system refused memory of this many bytes for an output.
+    case outOfMemory(bytes: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +23,7 @@ public enum ArrayError: Error, Sendable, Equatable, CustomStringConvertible {
             return "chunk \(coordinates) decoded to \(found) bytes, expected \(expected)"
         case .shortRead(let range, let found): return "read of \(range) returned \(found) bytes"
         case .unsupported(let feature): return "unsupported: \(feature)"
+        case .outOfMemory(let bytes): return "the system refused \(bytes) bytes of memory for the output"
         }
     }
 }

@@ -8,8 +8,9 @@ public struct ArrayLayout: Sendable, Equatable {
     /// Elements per chunk in each dimension; chunks at the far edges may extend past `shape`.
     public let chunkShape: [UInt64]
     public let elementSize: Int
-    /// One element's bytes, written where no chunk is stored.
-    public let fillValue: [UInt8]
+    /// One element's bytes, written where no chunk is stored; nil for zeros, which take no
+    /// element-sized pattern (an element may be as large as a file says).
+    public let fillValue: [UInt8]?
 
     public init(shape: [UInt64], chunkShape: [UInt64], elementSize: Int, fillValue: [UInt8]? = nil) throws {
         guard shape.count == chunkShape.count else {
@@ -22,11 +23,10 @@ public struct ArrayLayout: Sendable, Equatable {
         self.shape = shape
         self.chunkShape = chunkShape
         self.elementSize = elementSize
-        let fill = fillValue ?? [UInt8](repeating: 0, count: elementSize)
-        guard fill.count == elementSize else {
-            throw ArrayError.unsupported(feature: "a fill value of \(fill.count) bytes for \(elementSize)-byte elements")
+        if let fillValue, fillValue.count != elementSize {
+            throw ArrayError.unsupported(feature: "a fill value of \(fillValue.count) bytes for \(elementSize)-byte elements")
         }
-        self.fillValue = fill
+        self.fillValue = fillValue
     }
 
     /// Bytes of one whole chunk, or nil when that overflows.

@@ -36,7 +36,7 @@ public struct ArrayReader: Sendable {
     /// The elements of a resolved selection; see `read(_:)`.
     public func read(_ selection: [ResolvedDimension]) async throws -> Bytes {
         let plan = try ReadPlan(layout: layout, selection: selection)
-        let output = OutputBuffer(count: try Self.byteCount(of: selection, elementSize: layout.elementSize))
+        let output = try OutputBuffer(count: try Self.byteCount(of: selection, elementSize: layout.elementSize))
         try await read(plan, into: output.target)
         return Bytes(storage: output)
     }
@@ -142,7 +142,7 @@ public struct ArrayReader: Sendable {
     ) throws {
         let elementSize = layout.elementSize
         guard let stored = job.stored else {
-            job.task.forEachRun { run in output.fill(run, with: layout.fillValue) }
+            job.task.forEachRun { run in output.fill(run, with: layout.fillValue, elementSize: layout.elementSize) }
             return
         }
         for (range, bytes) in zip(ranges, pieces) where UInt64(bytes.count) != range.length {
@@ -191,8 +191,8 @@ public struct ArrayReader: Sendable {
 final class OutputBuffer: ByteStorage, @unchecked Sendable {
     private let memory: LargeMemory
 
-    init(count: Int) {
-        memory = LargeMemory(count: count, alignment: 64)
+    init(count: Int) throws {
+        memory = try LargeMemory(count: count, alignment: 64)
         super.init(baseAddress: UnsafeRawPointer(memory.base), count: count)
     }
 
@@ -289,10 +289,13 @@ struct OutputTarget: @unchecked Sendable {
         }
     }
 
-    /// Writes the fill value into a run's output elements.
-    func fill(_ run: ReadPlan.Run, with value: [UInt8]) {
-        let elementSize = value.count
+    /// Writes the fill value (nil: zeros) into a run's output elements.
+    func fill(_ run: ReadPlan.Run, with value: [UInt8]?, elementSize: Int) {
         let destination = base + Int(run.outputElement) * elementSize
+        guard let value else {
+            memset(destination, 0, Int(run.count) * elementSize)
+            return
+        }
         value.withUnsafeBytes { pattern in
             guard let start = pattern.baseAddress else { return }
             for index in 0..<Int(run.count) { memcpy(destination + index * elementSize, start, elementSize) }

@@ -18,19 +18,23 @@ public struct LargeMemory: @unchecked Sendable {
     static let hugePage = 2 << 20
 
     /// `count` bytes aligned to `alignment` at least (a mapping is aligned to a page).
-    public init(count: Int, alignment: Int) {
+    /// - Throws: `ArrayError.outOfMemory` when the system refuses a mapping (a size that a file
+    ///   or a selection asks for may be more than the machine has).
+    public init(count: Int, alignment: Int) throws {
         self.count = count
         if count >= Self.mappingThreshold {
-            let length = (count + Self.hugePage - 1) / Self.hugePage * Self.hugePage
-            if let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            let (rounded, overflow) = count.addingReportingOverflow(Self.hugePage - 1)
+            let length = rounded / Self.hugePage * Self.hugePage
+            guard !overflow, let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
                 address != MAP_FAILED
-            {
-                // Advice only: where huge pages are off, the mapping works with small ones.
-                _ = madvise(address, length, 14)  // MADV_HUGEPAGE, which Glibc's module does not export
-                base = address
-                mappedLength = length
-                return
+            else {
+                throw ArrayError.outOfMemory(bytes: count)
             }
+            // Advice only: where huge pages are off, the mapping works with small ones.
+            _ = madvise(address, length, 14)  // MADV_HUGEPAGE, which Glibc's module does not export
+            base = address
+            mappedLength = length
+            return
         }
         // One byte at least, so that empty memory still has a valid address.
         base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: alignment)

@@ -152,14 +152,34 @@ extension HDF5File {
     ) async throws -> ArrayReader {
         let elementSize = Int(datatype.size)
         let fill = try fillValue(of: dataset, elementSize: elementSize)
+        // Stored data smaller than the dataspace says is refused before any output is allocated
+        // for it (libhdf5 refuses it too): a few bytes of a file must not reserve gigabytes.
+        let dataBytes = shape.reduce(UInt64(elementSize) as UInt64?) { total, extent in
+            total.flatMap { total in
+                let (product, overflow) = total.multipliedReportingOverflow(by: extent)
+                return overflow ? nil : product
+            }
+        }
+        func requireStored(_ stored: UInt64, _ kind: String) throws {
+            guard let dataBytes, stored >= dataBytes else {
+                throw HDF5Error.invalid(
+                    structure: "data layout message", offset: dataset.address,
+                    reason: "\(kind) data of \(stored) bytes for \(shape.map(String.init).joined(separator: " x ")) "
+                        + "elements of \(elementSize) bytes")
+            }
+        }
         switch layout.storage {
         case .compact(let data, _):
+            try requireStored(UInt64(data.count), "compact")
             let arrayLayout = try ArrayLayout(shape: shape, chunkShape: shape.map { max($0, 1) }, elementSize: elementSize, fillValue: fill)
             return ArrayReader(
                 layout: arrayLayout,
                 locator: SingleChunkLocator(chunk: StoredChunk(range: ByteRange(offset: 0, length: UInt64(data.count)))),
                 decoder: IdentityDecoder(), source: MemorySource(name: "compact data", bytes: data.array))
         case .contiguous(let address, let size):
+            if address != nil, dataset.header.firstMessage(of: .externalDataFiles) == nil {
+                try requireStored(size, "contiguous")
+            }
             let chunkShape = ContiguousLocator.virtualChunkShape(shape: shape, elementSize: elementSize)
             let arrayLayout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: fill)
             if let message = dataset.header.firstMessage(of: .externalDataFiles) {
@@ -269,22 +289,22 @@ extension HDF5File {
         return try SegmentedSource(name: "external data of \(local.name)", segments: segments)
     }
 
-    /// The fill value's bytes (new or old fill value message), zeros when none is defined.
-    func fillValue(of dataset: HDF5Object, elementSize: Int) throws -> [UInt8] {
-        let zeros = [UInt8](repeating: 0, count: elementSize)
+    /// The fill value's bytes (new or old fill value message); nil, for zeros, when none is
+    /// defined or its size is not the element's.
+    func fillValue(of dataset: HDF5Object, elementSize: Int) throws -> [UInt8]? {
         if let message = dataset.header.firstMessage(of: .fillValue) {
             var cursor = message.cursor("fill value message")
             let fill = try FillValueMessage(parsing: &cursor, context: context)
-            guard let value = fill.value, value.count == elementSize else { return zeros }
+            guard let value = fill.value, value.count == elementSize else { return nil }
             return value.array
         }
         if let message = dataset.header.firstMessage(of: .fillValueOld) {
             var cursor = message.cursor("fill value message (old)")
             let fill = try FillValueMessage(parsingOld: &cursor, context: context)
-            guard let value = fill.value, value.count == elementSize else { return zeros }
+            guard let value = fill.value, value.count == elementSize else { return nil }
             return value.array
         }
-        return zeros
+        return nil
     }
 }
 

@@ -34,6 +34,12 @@ extension HDF5File {
         let elementCount = try dataspace.elementCount()
         let (storedBytes, overflow) = elementCount.multipliedReportingOverflow(by: UInt64(datatype.size))
         guard !overflow else { throw Inexpressible("a size that overflows") }
+        // The fill value is one element, written inline in the array's metadata.
+        guard datatype.size <= inlineLimit else {
+            throw Inexpressible("elements of \(datatype.size) bytes, whose fill value passes the inline limit of \(inlineLimit)")
+        }
+        let elementSize = Int(datatype.size)
+        let fill = { [self] in try fillValue(of: dataset, elementSize: elementSize) ?? [UInt8](repeating: 0, count: elementSize) }
 
         // Integers that do not fill their bytes are written inline, converted.
         var narrowInteger: FixedPointType?
@@ -59,26 +65,21 @@ extension HDF5File {
                     "a compound with padding (written inline, packed) of \(storedBytes) bytes, past the inline limit of \(inlineLimit)"
                 )
             }
-            let elementSize = Int(datatype.size)
-            let fill = try packedElements(
-                Bytes(try fillValue(of: dataset, elementSize: elementSize)), elementSize: elementSize, members: members)
+            let packedFill = try packedElements(Bytes(try fill()), elementSize: elementSize, members: members)
             let packed = try packedElements(try await read(dataset).bytes, elementSize: elementSize, members: members)
             let metadata = ZarrArrayMetadata(
                 shape: dimensions, chunks: dimensions.map { max($0, 1) }, dtype: dtype,
-                fillValue: .string(Data(fill).base64EncodedString()), filters: [])
+                fillValue: .string(Data(packedFill).base64EncodedString()), filters: [])
             return ZarrArray(
                 metadata: metadata, chunks: Self.singleChunk(Bytes(packed), rank: dimensions.count, count: elementCount)
             )
         case .stored(let dtype, let innerShape):
-            let elementSize = Int(datatype.size)
-            let fill = try ZarrArrayMetadata.fillValue(
-                try fillValue(of: dataset, elementSize: elementSize), datatype: datatype, dtype: dtype, context: context
-            )
+            let zarrFill = try ZarrArrayMetadata.fillValue(try fill(), datatype: datatype, dtype: dtype, context: context)
             let innerKey = innerShape.map { _ in UInt64(0) }
             func metadata(chunks: [UInt64], filters: [JSONValue] = []) -> ZarrArrayMetadata {
                 ZarrArrayMetadata(
                     shape: dimensions + innerShape, chunks: chunks.map { max($0, 1) } + innerShape, dtype: dtype,
-                    fillValue: fill, filters: filters)
+                    fillValue: zarrFill, filters: filters)
             }
             /// The whole dataset decoded, as one inline chunk.
             func inline(because reason: String) async throws -> ZarrArray {

@@ -129,8 +129,8 @@ final class OutputFile: Sendable {
         private var base: UnsafeMutableRawPointer { memory.base }
         var count: Int { memory.count }
 
-        init(count: Int) {
-            memory = LargeMemory(count: count, alignment: OutputFile.directAlignment)
+        init(count: Int) throws {
+            memory = try LargeMemory(count: count, alignment: OutputFile.directAlignment)
         }
 
         func prefix(_ length: Int) -> UnsafeMutableRawBufferPointer {

@@ -40,17 +40,18 @@ struct StreamedRead {
         let total = sizes.reduce(header.count, +)
         await output.reserve(total)
         // The header's whole pages now (from page-aligned memory); the rest goes with block 0.
-        let headerBuffer = OutputFile.Buffer(count: header.count)
+        let headerBuffer = try OutputFile.Buffer(count: header.count)
         defer { headerBuffer.release() }
         header.withUnsafeBytes { headerBuffer.prefix(header.count).copyMemory(from: $0) }
         if header.count >= page { try await output.write(headerBuffer, count: header.count / page * page) }
 
         let largest = sizes.max() ?? 0
         // Block k goes through buffer k % 3: it is read into it once block k - 3's write has ended.
-        let buffers = (0..<min(blocks.count, Self.readsInFlight + 1)).map { _ in
-            OutputFile.Buffer(count: largest + 2 * page)
-        }
+        var buffers: [OutputFile.Buffer] = []
         defer { buffers.forEach { $0.release() } }
+        for _ in 0..<min(blocks.count, Self.readsInFlight + 1) {
+            buffers.append(try OutputFile.Buffer(count: largest + 2 * page))
+        }
         let (source, object) = (file, dataset)
         let read = { (index: Int) -> Task<Void, any Error> in
             let (block, buffer, size, lead) = (blocks[index], buffers[index % buffers.count], sizes[index], leads[index])

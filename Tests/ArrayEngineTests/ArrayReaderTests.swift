@@ -73,7 +73,9 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
         shape: [UInt64], chunkShape: [UInt64], elementSize: Int, storing: Storing, missingEvery: Int,
         generator: inout SplitMix64
     ) throws -> (ArrayReader, RecordingSource) {
-        let layout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: [UInt8](repeating: 0xEE, count: elementSize))
+        // Half the arrays fill missing chunks with a pattern, half with zeros (no fill value).
+        let fill = generator.next() % 2 == 0 ? [UInt8](repeating: 0xEE, count: elementSize) : nil
+        let layout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: fill)
         var storage: [UInt8] = []
         var locator = GridLocator()
         var missing = Set<[UInt64]>()
@@ -143,7 +145,7 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
             let position = (0..<selection.count).map { selection[$0].start + index[$0] * selection[$0].step }
             let chunk = zip(position, layout.chunkShape).map { $0 / $1 }
             if locator.missing.contains(chunk) {
-                result += layout.fillValue
+                result += layout.fillValue ?? [UInt8](repeating: 0, count: layout.elementSize)
             } else {
                 result += element(zip(position, strides).reduce(0) { $0 + $1.0 * $1.1 }, size: layout.elementSize)
             }

@@ -73,6 +73,32 @@ import Testing
         let chunkBytes = touched.reduce(UInt64(0)) { $0 + UInt64($1.size) }
         #expect(source.bytesRead - before == chunkBytes)
     }
+
+    @Test func storedDataSmallerThanItsDataspaceIsRefusedBeforeReading() async throws {
+        let bytes = try generatedFile(by: """
+            import sys, h5py, numpy as np
+            with h5py.File(sys.argv[1], 'w', libver='earliest') as f:
+                f.create_dataset('values', data=np.arange(5, dtype='<i4'))
+            """)
+        let whole = try await HDF5File(source: MemorySource(name: "whole", bytes: bytes))
+        let original = try await whole.resolve("/values").object
+        let layout = try #require(original.header.firstMessage(of: .dataLayout))
+        #expect(try await whole.values(of: try await whole.read(original)).count == 5)
+        // Layout message version 3, class 1 (contiguous): the address, then the size, 20 here.
+        var damaged = bytes
+        let sizeOffset = Int(layout.bodyOffset) + 2 + 8
+        #expect(damaged[sizeOffset] == 20)
+        damaged[sizeOffset] = 12
+        let file = try await HDF5File(source: MemorySource(name: "damaged", bytes: damaged))
+        let dataset = try await file.resolve("/values").object
+        do {
+            _ = try await file.read(dataset)
+            Issue.record("12 stored bytes for 20 were read")
+        } catch HDF5Error.invalid(let structure, let offset, let reason) {
+            #expect(structure == "data layout message" && offset == dataset.address)
+            #expect(reason == "contiguous data of 12 bytes for 5 elements of 4 bytes")
+        }
+    }
 }
 
 /// Reading into a caller's buffer gives the bytes a read returns, and refuses a buffer of
