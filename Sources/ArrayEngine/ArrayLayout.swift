@@ -31,13 +31,21 @@ public struct ArrayLayout: Sendable, Equatable {
 
     /// Bytes of one whole chunk, or nil when that overflows.
     public var chunkByteCount: Int? {
+        bytes(of: chunkShape).flatMap { $0 <= UInt64(Int.max) ? Int($0) : nil }
+    }
+
+    /// Bytes of the whole array, or nil when that overflows.
+    public var byteCount: UInt64? { bytes(of: shape) }
+
+    /// Bytes of `extents` elements, or nil when that overflows.
+    private func bytes(of extents: [UInt64]) -> UInt64? {
         var total = UInt64(elementSize)
-        for extent in chunkShape {
+        for extent in extents {
             let (product, overflow) = total.multipliedReportingOverflow(by: extent)
             guard !overflow else { return nil }
             total = product
         }
-        return total <= UInt64(Int.max) ? Int(total) : nil
+        return total
     }
 
     /// The number of chunks along each dimension.

@@ -154,14 +154,8 @@ extension HDF5File {
         let fill = try fillValue(of: dataset, elementSize: elementSize)
         // Stored data smaller than the dataspace says is refused before any output is allocated
         // for it (libhdf5 refuses it too): a few bytes of a file must not reserve gigabytes.
-        let dataBytes = shape.reduce(UInt64(elementSize) as UInt64?) { total, extent in
-            total.flatMap { total in
-                let (product, overflow) = total.multipliedReportingOverflow(by: extent)
-                return overflow ? nil : product
-            }
-        }
-        func requireStored(_ stored: UInt64, _ kind: String) throws {
-            guard let dataBytes, stored >= dataBytes else {
+        func requireStored(_ stored: UInt64, _ kind: String, for arrayLayout: ArrayLayout) throws {
+            guard let needed = arrayLayout.byteCount, stored >= needed else {
                 throw HDF5Error.invalid(
                     structure: "data layout message", offset: dataset.address,
                     reason: "\(kind) data of \(stored) bytes for \(shape.map(String.init).joined(separator: " x ")) "
@@ -170,16 +164,13 @@ extension HDF5File {
         }
         switch layout.storage {
         case .compact(let data, _):
-            try requireStored(UInt64(data.count), "compact")
             let arrayLayout = try ArrayLayout(shape: shape, chunkShape: shape.map { max($0, 1) }, elementSize: elementSize, fillValue: fill)
+            try requireStored(UInt64(data.count), "compact", for: arrayLayout)
             return ArrayReader(
                 layout: arrayLayout,
                 locator: SingleChunkLocator(chunk: StoredChunk(range: ByteRange(offset: 0, length: UInt64(data.count)))),
                 decoder: IdentityDecoder(), source: MemorySource(name: "compact data", bytes: data.array))
         case .contiguous(let address, let size):
-            if address != nil, dataset.header.firstMessage(of: .externalDataFiles) == nil {
-                try requireStored(size, "contiguous")
-            }
             let chunkShape = ContiguousLocator.virtualChunkShape(shape: shape, elementSize: elementSize)
             let arrayLayout = try ArrayLayout(shape: shape, chunkShape: chunkShape, elementSize: elementSize, fillValue: fill)
             if let message = dataset.header.firstMessage(of: .externalDataFiles) {
@@ -189,6 +180,7 @@ extension HDF5File {
                     locator: ContiguousLocator(address: 0, size: external.size, layout: arrayLayout),
                     decoder: IdentityDecoder(), source: external)
             }
+            if address != nil { try requireStored(size, "contiguous", for: arrayLayout) }
             return ArrayReader(
                 layout: arrayLayout,
                 locator: ContiguousLocator(address: address, size: size, layout: arrayLayout),
