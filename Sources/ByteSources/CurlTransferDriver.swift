@@ -178,6 +178,12 @@ final class CurlTransferDriver: Sendable {
         if nwbpeek_curl_easy_getinfo_offset(curl.functions.easy_getinfo, handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK {
             transfer.outcome.requestSent = pretransfer > 0
         }
+        var effective: UnsafePointer<CChar>?
+        if nwbpeek_curl_easy_getinfo_string(curl.functions.easy_getinfo, handle, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK,
+            let effective
+        {
+            transfer.outcome.effectiveURL = String(cString: effective)
+        }
         nwbpeek_curl_multi_remove_handle(curl.functions.multi_remove_handle, multi, handle)
         nwbpeek_curl_easy_cleanup(curl.functions.easy_cleanup, handle)
         transfer.finish(code: code)

@@ -58,6 +58,8 @@ struct TransferOutcome: Sendable {
     /// A connection was made (or reused) and the request went out: a time-out without it is a
     /// connect that never completed.
     var requestSent = false
+    /// The URL the last response came from, after redirects.
+    var effectiveURL: String?
 
     /// The whole range arrived, checked.
     var isComplete: Bool { bodyProblem == nil && expected > 0 && received == expected }

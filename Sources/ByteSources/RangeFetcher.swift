@@ -1,6 +1,7 @@
 import ByteKit
 import CCurl
 import Foundation
+import Synchronization
 
 /// Fetches one range of an HTTP object into a buffer, retrying what is transient: each attempt
 /// asks only for the bytes still missing, every answer is checked (status, Content-Range, body
@@ -8,6 +9,7 @@ import Foundation
 /// exponential (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015), lengthened to a 429's
 /// or 503's `Retry-After` (up to `maximumBackoff`, and never past the read's deadline).
 struct RangeFetcher: Sendable {
+    /// The URL given, which errors name.
     let url: String
     let signer: (any RequestSigner)?
     let options: HTTPSource.Options
@@ -15,6 +17,34 @@ struct RangeFetcher: Sendable {
     let recorder: StatisticsRecorder
     /// What pins the object's version, learned by the first read.
     var validator: Validator?
+    /// Where requests go, shared by every copy of this fetcher: `url`, or for an unsigned source
+    /// the URL its redirects led to, so that only the first request follows them (an archive's
+    /// download URL answers each request with a redirect to a presigned one).
+    let location: Location
+
+    init(
+        url: String, signer: (any RequestSigner)?, options: HTTPSource.Options, driver: CurlTransferDriver,
+        recorder: StatisticsRecorder, validator: Validator?
+    ) {
+        self.url = url
+        self.signer = signer
+        self.options = options
+        self.driver = driver
+        self.recorder = recorder
+        self.validator = validator
+        location = Location(url)
+    }
+
+    /// The URL requests go to.
+    final class Location: Sendable {
+        private let current: Mutex<String>
+
+        init(_ url: String) { current = Mutex(url) }
+
+        var url: String { current.withLock { $0 } }
+
+        func move(to url: String) { current.withLock { $0 = url } }
+    }
 
     /// How later requests make sure they read the version of the object that was opened.
     enum Validator: Sendable, Equatable {
@@ -100,13 +130,24 @@ struct RangeFetcher: Sendable {
                 try await Task.sleep(for: delay)
             }
             let asked = ByteRange(offset: range.offset + UInt64(received), length: range.length - UInt64(received))
+            let target = location.url
             let outcome = await attemptOnce(
-                asked, into: buffer, at: bufferOffset + received, sizeKnown: sizeKnown,
+                asked, to: target, into: buffer, at: bufferOffset + received, sizeKnown: sizeKnown,
                 timeout: ContinuousClock.now.duration(to: deadline), isRetry: attempt > 1)
             // A cancelled read's transfer was stopped: its outcome is no failure to retry or report.
             try Task.checkCancellation()
             if let validator, (200..<300).contains(outcome.status), validator.isContradicted(by: outcome.headers) {
                 throw HTTPSourceError.objectChanged(url: url, openedETag: validator.label)
+            }
+            if signer == nil, (200..<300).contains(outcome.status), let effective = outcome.effectiveURL, effective != target {
+                location.move(to: effective)
+            }
+            if target != url, outcome.status == 403 {
+                // A redirect's target that refuses (a presigned URL past its expiry): the next
+                // attempt asks the URL given again, whose redirect leads to a new one.
+                location.move(to: url)
+                lastFailure = classify(outcome, asked: asked).0
+                continue
             }
             // Checked bytes count even when the transfer broke off afterwards: a retry asks for the
             // rest. A body that ran long is suspect as a whole and is fetched again.
@@ -143,7 +184,7 @@ struct RangeFetcher: Sendable {
         length: UInt64, into buffer: ReceiveBuffer, deadline: ContinuousClock.Instant
     ) async -> (offset: UInt64, bytes: Int, objectSize: UInt64, headers: [String: String])? {
         let outcome = await attemptOnce(
-            ByteRange(offset: 0, length: length), into: buffer, at: 0, sizeKnown: false,
+            ByteRange(offset: 0, length: length), to: location.url, into: buffer, at: 0, sizeKnown: false,
             timeout: ContinuousClock.now.duration(to: deadline), isRetry: false, isSuffix: true)
         guard outcome.isComplete, let offset = outcome.bodyOffset, let size = outcome.objectSize else { return nil }
         return (offset, outcome.received, size, outcome.headers)
@@ -155,13 +196,13 @@ struct RangeFetcher: Sendable {
         let noBody = ReceiveBuffer(count: 0)
         let timeout = ContinuousClock.now.duration(to: deadline)
         _ = await attemptOnce(
-            ByteRange(offset: 0, length: 0), into: noBody, at: 0, sizeKnown: false, timeout: timeout, isRetry: false,
-            headOnly: true)
+            ByteRange(offset: 0, length: 0), to: location.url, into: noBody, at: 0, sizeKnown: false, timeout: timeout,
+            isRetry: false, headOnly: true)
     }
 
     private func attemptOnce(
-        _ range: ByteRange, into buffer: ReceiveBuffer, at bufferOffset: Int, sizeKnown: Bool, timeout: Duration,
-        isRetry: Bool, isSuffix: Bool = false, headOnly: Bool = false
+        _ range: ByteRange, to target: String, into buffer: ReceiveBuffer, at bufferOffset: Int, sizeKnown: Bool,
+        timeout: Duration, isRetry: Bool, isSuffix: Bool = false, headOnly: Bool = false
     ) async -> TransferOutcome {
         var headers: [(name: String, value: String)] = []
         if !headOnly {
@@ -172,7 +213,7 @@ struct RangeFetcher: Sendable {
         if let signer {
             do {
                 headers += try signer.authorizationHeaders(
-                    method: headOnly ? "HEAD" : "GET", url: url, headers: headers, date: Date())
+                    method: headOnly ? "HEAD" : "GET", url: target, headers: headers, date: Date())
             } catch {
                 var outcome = TransferOutcome()
                 outcome.curlCode = CURLE_AUTH_ERROR.rawValue
@@ -191,7 +232,7 @@ struct RangeFetcher: Sendable {
             lowSpeedSeconds: max(1, options.lowSpeedTime.milliseconds / 1000))
         let outcome = await driver.perform(
             TransferRequest(
-                url: url, headers: headers, range: range, sizeKnown: sizeKnown, isSuffix: isSuffix, headOnly: headOnly,
+                url: target, headers: headers, range: range, sizeKnown: sizeKnown, isSuffix: isSuffix, headOnly: headOnly,
                 buffer: buffer, bufferOffset: bufferOffset, limits: limits))
         recorder.record { $0.bytesFetched += UInt64(outcome.received) }
         return outcome

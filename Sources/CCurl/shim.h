@@ -52,6 +52,10 @@ static inline CURLcode nwbpeek_curl_easy_getinfo_offset(void *f, CURL *handle, C
     return NWBPEEK_CURL(curl_easy_getinfo, f)(handle, info, value);
 }
 
+static inline CURLcode nwbpeek_curl_easy_getinfo_string(void *f, CURL *handle, CURLINFO info, const char **value) {
+    return NWBPEEK_CURL(curl_easy_getinfo, f)(handle, info, value);
+}
+
 static inline CURLM *nwbpeek_curl_multi_init(void *f) { return NWBPEEK_CURL(curl_multi_init, f)(); }
 
 static inline CURLMcode nwbpeek_curl_multi_cleanup(void *f, CURLM *multi) {

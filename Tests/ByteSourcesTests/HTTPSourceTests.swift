@@ -229,6 +229,23 @@ import TestSupport
         }
     }
 
+    /// An archive's download URL answers each request with a redirect to a presigned URL, which
+    /// expires: only the open follows the redirect, later reads go where it led, and a target
+    /// that refuses (403) is left for a new redirect.
+    @Test func aRedirectIsFollowedOnceAndAnExpiredTargetIsRenewed() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 300_000, salt: 3)
+            // At most 4 redirects, each target good for 3 requests: the open and 9 reads need 4
+            // targets when each is used until it expires, 10 redirects when every request
+            // follows one; and a 403 that is not retried elsewhere fails the third read.
+            let source = try await Self.open(server, "archived.bin", bytes, fault: "redirectx4")
+            for index in 0..<9 {
+                let range = ByteRange(offset: UInt64(70_000 + index * 20_000), length: 1000)
+                #expect(try await source.read([range])[0].array == Self.expected(bytes, range))
+            }
+        }
+    }
+
     @Test func aRangeOutsideTheObjectIsRefusedBeforeAnyRequest() async throws {
         try await withServer { server in
             let source = try await Self.open(server, "bounds.bin", Self.contents(count: 100))

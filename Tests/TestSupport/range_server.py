@@ -23,6 +23,9 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   tail503, tailshifted, tailwhole, tailhang
                 only requests for a suffix range (`bytes=-N`, the tail read of an open) get
                 503, a wrong Content-Range, the whole file, no answer; other requests behave
+  redirectx4    an archive's download URL: the first 4 requests get 302 to a new /signedN/NAME
+                (N counting up), later ones 404
+  signedN       a presigned URL: behaves for 3 requests, then 403 (expired)
 Counts are per path, over every request (the first read of an open included).
 """
 
@@ -39,6 +42,7 @@ import threading
 import time
 
 COUNTS = {}
+SIGNED = [0]
 LATENCY = 0.040
 BYTES_PER_SECOND = 50e6
 SLOW_CHUNK = 256 * 1024
@@ -72,6 +76,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_status(404, b"<Error><Code>NoSuchKey</Code></Error>")
         kind, _, count = fault.partition("x")
         limit = int(count) if count else 1 << 60
+        if kind == "redirect":
+            if not take(self.path, limit):
+                return self.send_status(404, b"")
+            with LOCK:
+                SIGNED[0] += 1
+                signed = SIGNED[0]
+            return self.send_status(302, b"", {"Location": f"/signed{signed}/{name}"})
+        if kind.startswith("signed"):
+            if not take(self.path, 3):
+                return self.send_status(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")
+            kind = "ok"
         if kind.startswith("tail"):
             kind = kind[len("tail"):] if re.fullmatch(r"bytes=-\d+", self.headers.get("Range", "")) else "ok"
         if kind == "soak":
