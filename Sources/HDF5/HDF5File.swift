@@ -164,8 +164,8 @@ public final class HDF5File: Sendable {
     /// root's decode needs also bring what is missing first on the way to each, when the bytes
     /// already there lead to it: resolving them afterwards then costs fewer rounds.
     public func root(prefetching paths: [String] = []) async throws -> HDF5Object {
-        let names = paths.map { $0.split(separator: "/").filter { $0 != "." }.map(String.init) }
-        return try await objects(at: [superblock.rootObjectHeaderAddress], prefetching: names.filter { !$0.isEmpty })[0]
+        let names = paths.map(Self.names(of:)).filter { !$0.isEmpty }
+        return try await objects(at: [superblock.rootObjectHeaderAddress], prefetching: names)[0]
     }
 }
 

@@ -144,6 +144,11 @@ extension HDF5File {
         return (try await object(at: address), resolvedPath)
     }
 
+    /// The link names a path follows: empty components and `.` left out.
+    static func names(of path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.map(String.init)
+    }
+
     /// The address of the object at a path: the groups on the way are decoded for their links
     /// alone.
     private func resolveAddress(_ path: String, softLinksFollowed: Int) async throws -> (address: UInt64, path: String) {
@@ -153,7 +158,7 @@ extension HDF5File {
         }
         var current = superblock.rootObjectHeaderAddress
         var currentPath = "/"
-        let names = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }.map(String.init)
+        let names = Self.names(of: path)
         for (index, name) in names.enumerated() {
             guard let link = try await links(at: current, prefetching: names[index...]).first(where: { $0.name == name }) else {
                 throw HDF5Error.notFound(path: currentPath == "/" ? "/" + name : currentPath + "/" + name)
