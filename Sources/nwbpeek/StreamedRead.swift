@@ -1,4 +1,5 @@
 import ArrayEngine
+import ByteSources
 import Dispatch
 import HDF5
 import HDF5Format
@@ -8,16 +9,21 @@ import Glibc
 #endif
 
 /// Writes the stored bytes of a selection to a file as they are read: in blocks of rows aligned
-/// to the dataset's chunks, through three reused buffers, so that two blocks are being read while
-/// the one before them is written, on a thread of its own. Two reads in flight keep every core
-/// decoding across the end of a block. Memory stays at three blocks whatever the selection's
-/// size, so a whole recording of tens of GB can be saved, and the system never zeroes the pages
-/// of an output the size of the selection (for a 659 MiB read, most of the time the system spent).
+/// to the dataset's chunks, through reused buffers, one more than the blocks being read, so that
+/// the block before them is written meanwhile, on a thread of its own. Two reads in flight keep
+/// every core decoding across the end of a block; a remote source gets more (`readsInFlight`).
+/// Memory stays at a few blocks whatever the selection's size, so a whole recording of tens of
+/// GB can be saved, and the system never zeroes the pages of an output the size of the
+/// selection (for a 659 MiB read, most of the time the system spent).
 struct StreamedRead {
     /// Bytes a block holds at least, before rounding up to whole chunks of the first dimension.
     static let blockBytes = 16 << 20
-    /// Blocks read at once.
-    static let readsInFlight = 2
+    /// Blocks read at once from a local source.
+    static let localReadsInFlight = 2
+    /// Bytes of blocks read at once from a remote source, at most: each read there waits a
+    /// round trip first, and reads started together share their rounds. A 4 s window of 384
+    /// channels (92 MB in four blocks) then fetches its chunks in one round, not two.
+    static let remoteBytesInFlight = 128 << 20
 
     let file: HDF5File
     let dataset: HDF5Object
@@ -46,10 +52,11 @@ struct StreamedRead {
         if header.count >= page { try await output.write(headerBuffer, count: header.count / page * page) }
 
         let largest = sizes.max() ?? 0
-        // Block k goes through buffer k % 3: it is read into it once block k - 3's write has ended.
+        let inFlight = readsInFlight(largestBlock: largest, blockCount: blocks.count)
+        // Block k goes through buffer k % n: it is read into it once block k - n's write has ended.
         var buffers: [OutputFile.Buffer] = []
         defer { buffers.forEach { $0.release() } }
-        for _ in 0..<min(blocks.count, Self.readsInFlight + 1) {
+        for _ in 0..<min(blocks.count, inFlight + 1) {
             buffers.append(try OutputFile.Buffer(count: largest + 2 * page))
         }
         let (source, object) = (file, dataset)
@@ -57,7 +64,7 @@ struct StreamedRead {
             let (block, buffer, size, lead) = (blocks[index], buffers[index % buffers.count], sizes[index], leads[index])
             return Task { try await source.read(object, selection: block, into: buffer.span(from: lead, count: size)) }
         }
-        var reads = (0..<min(blocks.count, Self.readsInFlight)).map(read)
+        var reads = (0..<min(blocks.count, inFlight)).map(read)
         var writing: Task<Void, any Error>?
         do {
             for index in blocks.indices {
@@ -79,7 +86,7 @@ struct StreamedRead {
                     buffer.span(from: filled, count: count - filled).initializeMemory(as: UInt8.self, repeating: 0)
                 }
                 writing = Task { try await output.write(buffer, count: count) }
-                if index + Self.readsInFlight < blocks.count { reads.append(read(index + Self.readsInFlight)) }
+                if index + inFlight < blocks.count { reads.append(read(index + inFlight)) }
                 await progress.update(fraction: Double(index + 1) / Double(blocks.count))
             }
             try await writing?.value
@@ -91,6 +98,13 @@ struct StreamedRead {
             _ = await writing?.result
             throw error
         }
+    }
+
+    /// Blocks read at once: `localReadsInFlight`, or from a remote source as many as
+    /// `remoteBytesInFlight` holds (at least as many).
+    func readsInFlight(largestBlock: Int, blockCount: Int) -> Int {
+        guard file.source is HTTPSource else { return Self.localReadsInFlight }
+        return max(Self.localReadsInFlight, min(blockCount, Self.remoteBytesInFlight / max(largestBlock, 1)))
     }
 
     /// The selection cut along its first dimension into blocks of at least `blockBytes`, whose

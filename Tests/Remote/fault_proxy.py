@@ -406,13 +406,16 @@ class FaultProxy:
         return snapshot
 
     @contextlib.contextmanager
-    def using(self, scenario=None, latency=None):
-        """`scenario` (default: no faults) and `latency` (default: unchanged) for the duration of a
-        with block; then no faults and the previous latency again."""
+    def using(self, scenario=None, latency=None, connect_latency=None):
+        """`scenario` (default: no faults), `latency` (default: unchanged) and `connect_latency`
+        (default: `latency`) for the duration of a with block; then no faults and the previous
+        latencies again."""
         previous = self.latency, self.connect_latency
         self.scenario = scenario or Scenario.none()
         if latency is not None:
             self.latency = self.connect_latency = latency
+        if connect_latency is not None:
+            self.connect_latency = connect_latency
         try:
             yield self.scenario
         finally:

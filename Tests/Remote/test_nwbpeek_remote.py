@@ -338,6 +338,46 @@ def test_the_open_leaves_a_spare_connection_that_the_reads_after_it_use(
     assert reused, f"no read came on the HEAD's connection: {served}"
 
 
+def test_the_blocks_of_a_saved_remote_read_are_fetched_together(seaweed, proxy, supports, scratch_key, tmp_path):
+    """`cat -o` saves a large selection in blocks of about 16 MiB (a second of 384 channels here); from
+    a remote file the fetches of a window's blocks go out at once, not two blocks per round."""
+    require(supports, "http")
+    server = seaweed.server
+    # A little noise, so that the chunks (about 0.5 MB each) lie beyond the open's first and last bytes.
+    rows = np.arange(120_000, dtype=np.int64)[:, None]
+    noise = np.random.default_rng(4).integers(0, 2, size=(120_000, 384))
+    data = ((rows // 1000) + np.arange(384)[None, :] + noise).astype("<i2")
+    with h5py.File(tmp_path / "window.h5", "w") as file:
+        file.create_dataset("data", data=data, chunks=(30_000, 64), compression="gzip", shuffle=True)
+    with h5py.File(tmp_path / "window.h5", "r") as file:
+        info = [file["data"].id.get_chunk_info(index) for index in range(file["data"].id.get_num_chunks())]
+    chunks = [(chunk.byte_offset, chunk.byte_offset + chunk.size) for chunk in info]
+    server.put(scratch_key, tmp_path / "window.h5")
+    # New connections come at once, so that each block's request is sent as soon as it is asked for.
+    with proxy.using(latency=0.2, connect_latency=0):
+        proxy.reset_statistics()
+        result = run("cat", server.http_url(scratch_key, proxy.address), "/data", "--format", "npy",
+                     "-o", tmp_path / "out.npy")
+        served = proxy.requests_served()
+    assert result.returncode == 0, text(result.stderr)[-2000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), data)
+
+    def start_and_end(entry):
+        first, last = entry["range"].removeprefix("bytes=").split("-")
+        return int(first), int(last) + 1
+
+    def overlaps_a_chunk(entry):
+        first, last = start_and_end(entry)
+        return any(first < end and start < last for start, end in chunks)
+
+    # The open's first read (bytes=0-...) reaches the first chunk too; its tail read (bytes=-N) may.
+    reads = [entry for entry in served if entry["method"] == "GET" and not entry["range"].startswith(("bytes=-", "bytes=0-"))
+             and overlaps_a_chunk(entry)]
+    assert len(reads) >= 4, served  # four blocks of six chunks each, one request per block at least
+    # Every block's request was sent before the first answer came: one round.
+    assert max(entry["started"] for entry in reads) < min(entry["finished"] for entry in reads), reads
+
+
 @pytest.mark.parametrize("seed", FAULT_SEEDS)
 @pytest.mark.parametrize("scheme", ["http", "s3"])
 def test_an_object_replaced_mid_session_gives_a_clear_error_never_mixed_bytes(
