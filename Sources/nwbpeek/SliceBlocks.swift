@@ -9,6 +9,8 @@ struct SliceBlocks: Sendable {
     static let blockedReadBytes: UInt64 = 32 << 20
     /// Blocks a split read is made of, at most.
     static let maximumBlocks: UInt64 = 50
+    /// Blocks read at once.
+    static let readsInFlight = 4
 
     /// The blocks, in row order; together the selection's elements, row-major.
     let blocks: [DatasetSlice]
@@ -37,18 +39,32 @@ struct SliceBlocks: Sendable {
         }
         let rowsPerBlock = (rows.count + maximumBlocks - 1) / maximumBlocks
         let others = resolved.dropFirst().map(\.selectionDimension)
-        var blocks: [DatasetSlice] = []
-        var done: UInt64 = 0
-        while done < rows.count {
-            let count = min(rowsPerBlock, rows.count - done)
+        let selections = stride(from: UInt64(0), to: rows.count, by: Int(clamping: rowsPerBlock)).map { done in
             let block = ResolvedDimension(
-                start: rows.start + done * rows.step, count: count, step: rows.step, isIndex: false)
-            blocks.append(try await file.read(dataset, selection: Selection([block.selectionDimension] + others)))
-            done += count
-            await progress.update(fraction: Double(done) / Double(rows.count))
+                start: rows.start + done * rows.step, count: min(rowsPerBlock, rows.count - done), step: rows.step,
+                isIndex: false)
+            return Selection([block.selectionDimension] + others)
+        }
+        // Blocks are read `readsInFlight` at a time: remotely, each read waits a round trip first.
+        var blocks = [DatasetSlice?](repeating: nil, count: selections.count)
+        try await withThrowingTaskGroup(of: (Int, DatasetSlice).self) { group in
+            var finished = 0
+            for (index, selection) in selections.enumerated() {
+                if index >= readsInFlight, let (done, slice) = try await group.next() {
+                    blocks[done] = slice
+                    finished += 1
+                    await progress.update(fraction: Double(finished) / Double(selections.count))
+                }
+                group.addTask { (index, try await file.read(dataset, selection: selection)) }
+            }
+            for try await (done, slice) in group {
+                blocks[done] = slice
+                finished += 1
+                await progress.update(fraction: Double(finished) / Double(selections.count))
+            }
         }
         let shape = [rows.count] + resolved.dropFirst().filter { !$0.isIndex }.map(\.count)
-        return SliceBlocks(blocks: blocks, shape: shape, datatype: datatype)
+        return SliceBlocks(blocks: blocks.compactMap { $0 }, shape: shape, datatype: datatype)
     }
 
     private static func whole(_ dataset: HDF5Object, selection: Selection, from file: HDF5File) async throws -> SliceBlocks {
