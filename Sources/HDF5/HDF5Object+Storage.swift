@@ -18,6 +18,21 @@ extension HDF5Object {
         return chunked.chunkShape
     }
 
+    /// How many chunks the chunked dataset's grid has room for over its current extent (the
+    /// allocated ones are at most that many): nil for other layouts, `UInt64.max` past it.
+    public var chunkGridCount: UInt64? {
+        guard let chunkShape, let dimensions = dataspace?.dimensions, dimensions.count == chunkShape.count else {
+            return nil
+        }
+        var count: UInt64 = 1
+        for (extent, chunk) in zip(dimensions, chunkShape) where chunk > 0 {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent / chunk + (extent % chunk == 0 ? 0 : 1))
+            guard !overflow else { return .max }
+            count = product
+        }
+        return count
+    }
+
     /// The names of the dataset's filters, in pipeline order.
     public var filterNames: [String] { filters.map(\.displayName) }
 

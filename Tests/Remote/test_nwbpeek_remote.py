@@ -247,6 +247,40 @@ def test_stats_count_what_the_proxy_served(seaweed, proxy, supports):
         assert exact_bytes == served["bytes"], f"--stats: {stderr[-1000:]}"
 
 
+def test_a_remote_tree_leaves_out_the_sizes_of_many_chunked_datasets_unless_asked(
+        seaweed, proxy, supports, scratch_key, tmp_path):
+    """A chunked dataset's stored size takes its whole chunk index: remotely, `ls` leaves it out for
+    datasets of more than 1024 chunks (a long recording's index is hundreds of nodes), says so on
+    stderr, and `--sizes` shows it as a local listing does."""
+    require(supports, "http")
+    path = tmp_path / "many_chunks.h5"
+    with h5py.File(path, "w") as file:
+        file.create_dataset("many", data=np.arange(40_000, dtype="<i4"), chunks=(20,))  # 2000 chunks
+        file.create_dataset("few", data=np.arange(40_000, dtype="<i4"), chunks=(1000,))  # 40 chunks
+    seaweed.server.put(scratch_key, path)
+    url = seaweed.server.http_url(scratch_key, proxy.address)
+
+    def line_of(output, name):
+        return next(line for line in text(output).splitlines() if f" {name} " in line)
+
+    local = run("ls", path)
+    assert local.returncode == 0 and local.stderr == b"", text(local.stderr)
+    proxy.reset_statistics()
+    remote = run("ls", url)
+    left_out_requests = proxy.statistics()["requests"]
+    assert remote.returncode == 0, text(remote.stderr)
+    assert re.search(r"stored sizes of 1 dataset .*--sizes", text(remote.stderr)), text(remote.stderr)
+    assert line_of(remote.stdout, "few") == line_of(local.stdout, "few")
+    size = re.compile(r"\d B$|iB$")
+    assert size.search(line_of(local.stdout, "many")) and not size.search(line_of(remote.stdout, "many"))
+    proxy.reset_statistics()
+    asked = run("ls", "--sizes", url)
+    assert asked.returncode == 0 and asked.stderr == b"", text(asked.stderr)
+    assert asked.stdout == local.stdout
+    # The 2000 chunks' index is 32 nodes or more, fetched only when asked for.
+    assert proxy.statistics()["requests"] > left_out_requests
+
+
 def reported(stderr, word):
     """The integer printed for `word`: "requests: 12", "bytes=1,024", else "12 requests"; or None."""
     number = r"(\d(?:[\d_]|,(?=\d))*)(?![\d.])"
