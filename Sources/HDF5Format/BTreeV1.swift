@@ -93,17 +93,16 @@ public enum BTreeV1 {
     public static func groupEntries(view: FileView, address: UInt64, context: FormatContext) throws
         -> [SymbolTableEntry]
     {
-        var entries: [SymbolTableEntry] = []
+        let nodeAddresses = try leaves(
+            view: view, address: address, context: context, type: .group, keySize: context.lengthSize
+        ).flatMap(\.childAddresses)
         var symbolTableNodes: Set<UInt64> = []
-        try walk(view: view, address: address, context: context, type: .group, keySize: context.lengthSize) { leaf in
-            for child in leaf.childAddresses {
-                guard symbolTableNodes.insert(child).inserted else {
-                    throw HDF5Error.cycle(structure: SymbolTableNode.structure, offset: child)
-                }
-                entries += try SymbolTableNode.read(view: view, address: child, context: context).entries
-            }
+        for child in nodeAddresses where !symbolTableNodes.insert(child).inserted {
+            throw HDF5Error.cycle(structure: SymbolTableNode.structure, offset: child)
         }
-        return entries
+        // Every symbol table node at once: one round for all of them.
+        return try decodeEach(nodeAddresses) { try SymbolTableNode.read(view: view, address: $0, context: context) }
+            .flatMap(\.entries)
     }
 
     /// The chunks indexed by the version 1 B-tree at `address`, in key order.
@@ -113,14 +112,10 @@ public enum BTreeV1 {
         view: FileView, address: UInt64, context: FormatContext, dimensionality: Int
     ) throws -> [ChunkRecord] {
         try checkChunkDimensionality(dimensionality, structure: Node.structure, offset: address)
-        var records: [ChunkRecord] = []
-        try walk(
+        return try leaves(
             view: view, address: address, context: context, type: .rawDataChunk,
             keySize: ChunkNode.keySize(dimensionality: dimensionality)
-        ) { leaf in
-            records += try ChunkNode(leaf, dimensionality: dimensionality).records
-        }
-        return records
+        ).flatMap { try ChunkNode($0, dimensionality: dimensionality).records }
     }
 
     /// A node of a chunk index with its keys decoded, for readers that walk the tree a level at a
@@ -186,45 +181,54 @@ public enum BTreeV1 {
         }
     }
 
-    /// Visits every leaf under the node at `address`, left to right, checking that levels
-    /// descend by one, and bounding depth and node count; a node met twice is a cycle.
-    private static func walk(
-        view: FileView, address: UInt64, context: FormatContext, type: NodeType, keySize: Int,
-        leaf: (Node) throws -> Void
-    ) throws {
+    /// Every leaf under the node at `address`, left to right, read a level at a time (a level's
+    /// missing nodes are asked for together: one round per level, not per node), checking that
+    /// levels descend by one and bounding depth and node count; a node met twice is a cycle.
+    private static func leaves(
+        view: FileView, address: UInt64, context: FormatContext, type: NodeType, keySize: Int
+    ) throws -> [Node] {
         var visited: Set<UInt64> = []
-        func visit(_ address: UInt64, expectedLevel: Int?, depth: Int) throws {
-            guard depth < Limits.treeDepth else {
-                throw HDF5Error.limitExceeded(
-                    structure: Node.structure, offset: address, limit: "depth over \(Limits.treeDepth)")
-            }
-            guard visited.insert(address).inserted else {
-                throw HDF5Error.cycle(structure: Node.structure, offset: address)
+        var level = [address]
+        var expectedLevel: Int?
+        var leaves: [Node] = []
+        for _ in 0..<Limits.treeDepth {
+            guard !level.isEmpty else { return leaves }
+            for node in level {
+                guard visited.insert(node).inserted else { throw HDF5Error.cycle(structure: Node.structure, offset: node) }
             }
             guard visited.count <= Limits.treeNodes else {
                 throw HDF5Error.limitExceeded(
                     structure: Node.structure, offset: address, limit: "more than \(Limits.treeNodes) nodes")
             }
-            let node = try Node.read(view: view, address: address, context: context, keySize: keySize)
-            guard node.type == type else {
-                throw HDF5Error.invalid(
-                    structure: Node.structure, offset: address,
-                    reason: "node type \(node.type.rawValue) in a tree of type \(type.rawValue)")
-            }
-            if let expectedLevel, node.level != expectedLevel {
-                throw HDF5Error.invalid(
-                    structure: Node.structure, offset: address,
-                    reason: "node level \(node.level) where the parent expects \(expectedLevel)")
-            }
-            if node.level == 0 {
-                try leaf(node)
-            } else {
-                for child in node.childAddresses {
-                    try visit(child, expectedLevel: node.level - 1, depth: depth + 1)
+            let nodes = try decodeEach(level) { try Node.read(view: view, address: $0, context: context, keySize: keySize) }
+            var next: [UInt64] = []
+            for node in nodes {
+                guard node.type == type else {
+                    throw HDF5Error.invalid(
+                        structure: Node.structure, offset: node.address,
+                        reason: "node type \(node.type.rawValue) in a tree of type \(type.rawValue)")
+                }
+                // Every node of a level has the level its parent implies (the root's own for the root).
+                let expected = expectedLevel ?? node.level
+                guard node.level == expected else {
+                    throw HDF5Error.invalid(
+                        structure: Node.structure, offset: node.address,
+                        reason: "node level \(node.level) where the parent expects \(expected)")
+                }
+                if node.level == 0 {
+                    leaves.append(node)
+                } else {
+                    next += node.childAddresses
                 }
             }
+            guard let first = nodes.first else { return leaves }
+            expectedLevel = first.level - 1
+            level = next
         }
-        try visit(address, expectedLevel: nil, depth: 0)
+        guard level.isEmpty else {
+            throw HDF5Error.limitExceeded(structure: Node.structure, offset: address, limit: "depth over \(Limits.treeDepth)")
+        }
+        return leaves
     }
 }
 
