@@ -17,13 +17,15 @@ struct Info: AsyncParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @OptionGroup var sizes: StoredSizes
+
     @OptionGroup var source: SourceOptions
 
     func run() async throws {
         try await source.reporting(commandArgument: nil) { file in
             let nwb = try await NWBFile(file)
             let summary = try await ProgressLine.run("reading the file's structure") { _ in
-                try await FileSummary(nwb)
+                try await FileSummary(nwb, sizes: sizes)
             }
             print(json ? summary.json().serialized() : summary.text(), terminator: json ? "\n" : "")
         }
@@ -41,7 +43,8 @@ struct FileSummary: Sendable {
         let rate: Double?
         let timestampCount: UInt64?
         let bounds: ClosedRange<Double>?
-        let storageSize: UInt64
+        /// Nil when left out (`StoredSizes`).
+        let storageSize: UInt64?
         let filters: [String]
         /// Bytes of the data uncompressed.
         let logicalSize: UInt64
@@ -62,7 +65,8 @@ struct FileSummary: Sendable {
     let series: [Series]
     let tables: [Table]
 
-    init(_ nwb: NWBFile) async throws {
+    /// Gathers the summary; stored sizes as `sizes` allows, saying on stderr what was left out.
+    init(_ nwb: NWBFile, sizes: StoredSizes) async throws {
         self.nwb = nwb
         // Independent reads: remotely, their rounds of requests overlap.
         async let session = nwb.session()
@@ -87,10 +91,12 @@ struct FileSummary: Sendable {
                         ?? "?",
                     shape: timeSeries.shape, unit: timeSeries.unit, rate: timeSeries.rate, timestampCount: timestampCount,
                     bounds: try await timeSeries.timeBounds(),
-                    storageSize: try await nwb.hdf5.storageSize(of: data) ?? 0, filters: data.filterNames,
+                    storageSize: sizes.reads(data, of: nwb.hdf5) ? try await nwb.hdf5.storageSize(of: data) ?? 0 : nil,
+                    filters: data.filterNames,
                     logicalSize: logical))
         }
         self.series = series
+        StoredSizes.reportLeftOut(series.filter { $0.storageSize == nil }.count)
         tables = try await nwb.allTables().map { table in
             Table(
                 path: table.path, type: table.neurodataType ?? "DynamicTable", rows: table.rowCount,
@@ -131,7 +137,7 @@ struct FileSummary: Sendable {
                         "(" + series.shape.map(String.init).joined(separator: ", ") + ")",
                         series.rate.map { formatRate($0) } ?? "\(series.timestampCount ?? 0) timestamps",
                         formatDuration(series),
-                        humanByteCount(series.storageSize),
+                        series.storageSize.map(humanByteCount) ?? "?",
                         compression(series),
                     ]
                 })
@@ -153,8 +159,8 @@ struct FileSummary: Sendable {
 
     private func compression(_ series: Series) -> String {
         guard !series.filters.isEmpty else { return "none" }
-        guard series.storageSize > 0 else { return series.filters.joined(separator: "+") }
-        let ratio = Double(series.logicalSize) / Double(series.storageSize)
+        guard let storageSize = series.storageSize, storageSize > 0 else { return series.filters.joined(separator: "+") }
+        let ratio = Double(series.logicalSize) / Double(storageSize)
         return series.filters.joined(separator: "+") + " (\((ratio * 10).rounded() / 10)x)"
     }
 
@@ -233,7 +239,7 @@ struct FileSummary: Sendable {
         members.append(("timestamps", series.timestampCount.map(JSONValue.uint) ?? .null))
         members.append(("start_time", series.bounds.map { number($0.lowerBound) } ?? .null))
         members.append(("end_time", series.bounds.map { number($0.upperBound) } ?? .null))
-        members.append(("storage_size", .uint(series.storageSize)))
+        members.append(("storage_size", series.storageSize.map(JSONValue.uint) ?? .null))
         members.append(("filters", .array(series.filters.map(JSONValue.string))))
         return .object(members)
     }

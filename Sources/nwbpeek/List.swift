@@ -1,5 +1,4 @@
 import ArgumentParser
-import ByteSources
 import HDF5
 
 #if canImport(Glibc)
@@ -30,16 +29,7 @@ struct List: AsyncParsableCommand {
     @Option(help: "Keep only the paths matching this shell pattern (such as '/acquisition/*' or '*_index').")
     var match: String?
 
-    @Flag(
-        help: ArgumentHelp(
-            "Show the stored size of every chunked dataset of a remote file.",
-            discussion: """
-                A chunked dataset's stored size is the sum of its chunks' sizes, which only its whole chunk \
-                index gives: on a long recording, hundreds of nodes spread through the file. Remotely, the \
-                sizes of datasets of more than \(List.remoteSizedChunks) chunks are left out unless asked \
-                for; a local file shows them all.
-                """))
-    var sizes = false
+    @OptionGroup var sizes: StoredSizes
 
     @OptionGroup var source: SourceOptions
 
@@ -65,8 +55,7 @@ struct List: AsyncParsableCommand {
                 guard case .object(let object) = entry.target, object.kind == .dataset else { return nil }
                 return object
             }
-            let limit = sizes || !(file.source is HTTPSource) ? nil : Self.remoteSizedChunks
-            let sized = datasets.filter { object in limit.map { (object.chunkGridCount ?? 0) <= $0 } ?? true }
+            let sized = datasets.filter { sizes.reads($0, of: file) }
             // Every dataset's chunk index at once: a remote file fetches each level of all of
             // them in one round.
             let storageSizes = try await withThrowingTaskGroup(of: (UInt64, UInt64?).self) { group in
@@ -78,20 +67,9 @@ struct List: AsyncParsableCommand {
                 return storageSizes
             }
             print(TreeFormatter(entries: entries, storageSizes: storageSizes, fullPaths: match != nil).render(), terminator: "")
-            let leftOut = datasets.count - sized.count
-            if leftOut > 0 {
-                printError(
-                    "stored sizes of \(leftOut) dataset\(leftOut == 1 ? "" : "s") of more than \(Self.remoteSizedChunks) "
-                        + "chunks left out (their chunk indexes take many requests); --sizes shows them")
-            }
+            StoredSizes.reportLeftOut(datasets.count - sized.count)
         }
     }
-
-    /// Chunks above which a remote dataset's stored size is left out of the tree without
-    /// `--sizes`. A version 1 B-tree node holds 64 chunks (libhdf5's default), so the chunk
-    /// indexes of datasets this size take two rounds of a few requests; a one-hour recording
-    /// of 21,600 chunks took 383 requests and 2.4 s over a 40 ms link for its size alone.
-    static let remoteSizedChunks: UInt64 = 1024
 
     /// The entries within `--depth` levels of the first, and matching `--match`.
     private func filtered(_ entries: [ListingEntry]) -> [ListingEntry] {

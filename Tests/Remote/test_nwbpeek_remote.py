@@ -281,6 +281,44 @@ def test_a_remote_tree_leaves_out_the_sizes_of_many_chunked_datasets_unless_aske
     assert proxy.statistics()["requests"] > left_out_requests
 
 
+def test_remote_info_leaves_out_the_size_of_a_series_of_many_chunks_unless_asked(
+        seaweed, proxy, supports, scratch_key, tmp_path):
+    """`info` follows `ls`: a remote series of more than 1024 chunks has no stored size (null in
+    JSON) nor compression ratio without `--sizes`; with it, the summary is the local one."""
+    require(supports, "http")
+    import datetime
+
+    from hdmf.backends.hdf5.h5_utils import H5DataIO
+    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+
+    path = tmp_path / "many_chunks.nwb"
+    nwb = NWBFile(session_description="many chunks", identifier="many-chunks",
+                  session_start_time=datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc))
+    for name, chunk in (("many", 10), ("few", 1000)):  # 2000 and 20 chunks
+        nwb.add_acquisition(TimeSeries(name=name, unit="m", rate=1000.0, data=H5DataIO(
+            np.arange(20_000, dtype="<f8"), chunks=(chunk,), compression="gzip")))
+    with NWBHDF5IO(str(path), "w") as io:
+        io.write(nwb)
+    seaweed.server.put(scratch_key, path)
+    url = seaweed.server.http_url(scratch_key, proxy.address)
+
+    def series(result):
+        assert result.returncode == 0, text(result.stderr)
+        return {entry["path"]: entry for entry in json.loads(result.stdout)["time_series"]}
+
+    local = run("info", "--json", path)
+    remote = run("info", "--json", url)
+    assert re.search(r"stored sizes of 1 dataset .*--sizes", text(remote.stderr)), text(remote.stderr)
+    expected, found = series(local), series(remote)
+    assert expected["/acquisition/many"]["storage_size"] > 0 and found["/acquisition/many"]["storage_size"] is None
+    assert found["/acquisition/few"] == expected["/acquisition/few"]
+    text_output = run("info", url)
+    many_row = next(line for line in text(text_output.stdout).splitlines() if "/acquisition/many" in line)
+    assert " ? " in many_row and "x)" not in many_row, many_row
+    asked = run("info", "--json", "--sizes", url)
+    assert asked.stderr == b"" and series(asked) == expected
+
+
 def reported(stderr, word):
     """The integer printed for `word`: "requests: 12", "bytes=1,024", else "12 requests"; or None."""
     number = r"(\d(?:[\d_]|,(?=\d))*)(?![\d.])"
