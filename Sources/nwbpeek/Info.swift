@@ -25,7 +25,7 @@ struct Info: AsyncParsableCommand {
         try await source.reporting(commandArgument: nil) { file in
             let nwb = try await NWBFile(file)
             let summary = try await ProgressLine.run("reading the file's structure") { _ in
-                try await FileSummary(nwb, sizes: sizes)
+                try await FileSummary(nwb, sizes: sizes, source: source)
             }
             print(json ? summary.json().serialized() : summary.text(), terminator: json ? "\n" : "")
         }
@@ -65,8 +65,9 @@ struct FileSummary: Sendable {
     let series: [Series]
     let tables: [Table]
 
-    /// Gathers the summary; stored sizes as `sizes` allows, saying on stderr what was left out.
-    init(_ nwb: NWBFile, sizes: StoredSizes) async throws {
+    /// Gathers the summary of `nwb`, opened as `source` says; stored sizes as `sizes` allows,
+    /// saying on stderr what was left out.
+    init(_ nwb: NWBFile, sizes: StoredSizes, source: SourceOptions) async throws {
         self.nwb = nwb
         // Independent reads: remotely, their rounds of requests overlap.
         async let session = nwb.session()
@@ -91,7 +92,7 @@ struct FileSummary: Sendable {
                         ?? "?",
                     shape: timeSeries.shape, unit: timeSeries.unit, rate: timeSeries.rate, timestampCount: timestampCount,
                     bounds: try await timeSeries.timeBounds(),
-                    storageSize: sizes.reads(data, of: nwb.hdf5) ? try await nwb.hdf5.storageSize(of: data) ?? 0 : nil,
+                    storageSize: sizes.reads(data, of: nwb.hdf5, openedAs: source) ? try await nwb.hdf5.storageSize(of: data) ?? 0 : nil,
                     filters: data.filterNames,
                     logicalSize: logical))
         }

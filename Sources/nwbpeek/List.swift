@@ -55,7 +55,7 @@ struct List: AsyncParsableCommand {
                 guard case .object(let object) = entry.target, object.kind == .dataset else { return nil }
                 return object
             }
-            let sized = datasets.filter { sizes.reads($0, of: file) }
+            let sized = datasets.filter { sizes.reads($0, of: file, openedAs: source) }
             // Every dataset's chunk index at once: a remote file fetches each level of all of
             // them in one round.
             let storageSizes = try await withThrowingTaskGroup(of: (UInt64, UInt64?).self) { group in

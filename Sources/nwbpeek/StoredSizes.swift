@@ -4,8 +4,9 @@ import HDF5
 
 /// `--sizes`, and which datasets' stored sizes `ls` and `info` read. A chunked dataset's stored
 /// size is the sum of its chunks', which only its whole chunk index gives: on a long recording,
-/// hundreds of nodes spread through the file. A local file's are read at no cost; a remote
-/// file's only for datasets of at most `remoteChunkLimit` chunks, unless `--sizes` asks.
+/// hundreds of nodes spread through the file. A local file's are read at no cost, and so are
+/// those of a file opened from an index (which holds its chunk indexes); a remote file's only
+/// for datasets of at most `remoteChunkLimit` chunks, unless `--sizes` asks.
 struct StoredSizes: ParsableArguments {
     @Flag(
         name: .customLong("sizes"),
@@ -25,9 +26,11 @@ struct StoredSizes: ParsableArguments {
     /// of 21,600 chunks took 383 requests and 2.4 s over a 40 ms link.
     static let remoteChunkLimit: UInt64 = 1024
 
-    /// Whether the stored size of `dataset`, a dataset of `file`, is to be read.
-    func reads(_ dataset: HDF5Object, of file: HDF5File) -> Bool {
-        all || !(file.source is HTTPSource) || (dataset.chunkGridCount ?? 0) <= Self.remoteChunkLimit
+    /// Whether the stored size of `dataset`, a dataset of `file` opened as `source` says, is to
+    /// be read. A file opened from an index has its chunk indexes in hand.
+    func reads(_ dataset: HDF5Object, of file: HDF5File, openedAs source: SourceOptions) -> Bool {
+        all || source.index != nil || !(file.source is HTTPSource)
+            || (dataset.chunkGridCount ?? 0) <= Self.remoteChunkLimit
     }
 
     /// Says on stderr that `count` datasets' sizes were left out, when any were.

@@ -242,3 +242,19 @@ def test_large_reads_on_a_terminal_are_read_in_blocks_with_the_same_bytes(tmp_pa
         assert (tmp_path / "terminal.out").read_bytes() == piped.stdout, (selection, output_format)
         # Whatever was drawn was erased at the end.
         assert received == b"" or received.endswith(b"\r\x1b[K")
+
+
+def test_large_text_reads_on_a_terminal_come_in_blocks_in_order(tmp_path):
+    import h5py
+    import numpy as np
+
+    path = tmp_path / "strings.h5"
+    # 41 MB of 1 KiB fixed strings, each short: over 32 MiB, read in 50 blocks read several at a
+    # time when stderr is a terminal, and a small JSON whatever the blocks' order of arrival.
+    with h5py.File(path, "w") as file:
+        file.create_dataset("names", data=np.array([b"%d" % i for i in range(40_000)], dtype="S1024"),
+                            chunks=(500,), compression="gzip")
+    arguments = ["cat", path, "/names", "--format", "json"]
+    received = run_with_terminal_stderr(arguments, tmp_path / "terminal.out")
+    assert json.loads((tmp_path / "terminal.out").read_text()) == [str(i) for i in range(40_000)]
+    assert received == b"" or received.endswith(b"\r\x1b[K")

@@ -279,6 +279,14 @@ def test_a_remote_tree_leaves_out_the_sizes_of_many_chunked_datasets_unless_aske
     assert asked.stdout == local.stdout
     # The 2000 chunks' index is 32 nodes or more, fetched only when asked for.
     assert proxy.statistics()["requests"] > left_out_requests
+    # An index holds the chunk indexes: opened from one, the remote file's sizes cost no request.
+    index = tmp_path / "index.json"
+    assert run("index", url, "-o", index).returncode == 0
+    proxy.reset_statistics()
+    indexed = run("ls", "--index", index)
+    assert indexed.returncode == 0 and indexed.stderr == b"", text(indexed.stderr)
+    assert proxy.statistics()["requests"] == 0
+    assert line_of(indexed.stdout, "many") == line_of(local.stdout, "many")
 
 
 def test_remote_info_leaves_out_the_size_of_a_series_of_many_chunks_unless_asked(
