@@ -87,18 +87,39 @@ public final class HDF5File: Sendable {
                             return try HDF5Object(
                                 resolver: MessageResolver(view: view, context: context, sharedMessageTable: table),
                                 address: address)
-                        } catch let needed as BytesNeeded where !paths.isEmpty {
+                        } catch let needed as BytesNeeded {
                             let guesses = paths.flatMap { path in
                                 Self.missingOnTheWay(
                                     along: path[...], from: address, superblock: superblock, view: view, context: context)
                             }
-                            throw BytesNeeded(ranges: needed.ranges + guesses)
+                            let strings = Self.missingForAvailableAttributes(at: address, view: view, context: context, table: table)
+                            throw BytesNeeded(ranges: needed.ranges + guesses + strings)
                         }
                     }
                 })
             await objects.insert(decoded)
         }
         return try await objects.lookup(addresses)
+    }
+
+    /// While continuation blocks of the header at `address` are on their way, what the attributes
+    /// in its blocks already there lack (the global heap collections of their strings, a dense
+    /// attribute heap), so that they come in the same round as the blocks rather than after.
+    private static func missingForAvailableAttributes(
+        at address: UInt64, view: FileView, context: FormatContext, table: SharedMessageTable?
+    ) -> [ByteRange] {
+        guard let (header, blocks) = try? ObjectHeader.readAvailable(view: view, address: address, context: context),
+            !blocks.isEmpty
+        else { return [] }
+        do {
+            _ = try ObjectAttributes.read(
+                header: header, resolver: MessageResolver(view: view, context: context, sharedMessageTable: table))
+        } catch let needed as BytesNeeded {
+            return needed.ranges
+        } catch {
+            // A malformed attribute is for the decode itself to report.
+        }
+        return []
     }
 
     /// The links of the object at `address` (none for a dataset), decoding only its header and

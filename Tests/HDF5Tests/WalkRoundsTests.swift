@@ -148,4 +148,30 @@ import Testing
         // 11 and 13 here, with a read-ahead of 64 bytes.
         #expect(prefetching < alone, "\(prefetching) rounds prefetching, \(alone) without")
     }
+
+    /// A root whose first block holds string attributes (their strings in a global heap
+    /// collection) and whose later attributes spill into a continuation block.
+    static let stringsFirstScript = """
+        import sys, h5py, numpy as np
+        with h5py.File(sys.argv[1], 'w', libver='latest') as f:
+            f.attrs['neurodata_type'] = 'NWBFile'
+            f.attrs['nwb_version'] = '2.9.0'
+            f.create_group('member')
+            for a in range(5):
+                f.attrs['later %d' % a] = np.arange(64.0) + a
+        """
+
+    @Test func theStringsOfAHeadersFirstBlockComeWithItsContinuation() async throws {
+        let bytes = try generatedFile(by: Self.stringsFirstScript)
+        let source = CountingSource(bytes: bytes)
+        let file = try await HDF5File(source: source, readAhead: 0, readBehind: 0)
+        let before = source.batches
+        let root = try await file.root()
+        let rounds = source.batches - before
+        #expect(root.attributes.first { $0.name == "nwb_version" }?.values == [.string("2.9.0")])
+        #expect(root.attributes.count == 7)
+        // 3 here, without read-ahead; waiting for the continuation block before decoding any
+        // string took 5.
+        #expect(rounds <= 3, "\(rounds) rounds")
+    }
 }
