@@ -78,7 +78,8 @@ struct Cat: AsyncParsableCommand {
                         .write(to: destination, header: header, progress: progress)
                 }
             } catch {
-                if let output { unlink(output) }
+                // Never a device or a pipe: `-o /dev/null` must not remove /dev/null.
+                if let output, destination.isRegularFile { unlink(output) }
                 throw error
             }
             return

@@ -16,6 +16,10 @@ final class OutputFile: Sendable {
     /// Standard output.
     static var standardOutput: OutputFile { OutputFile(descriptor: STDOUT_FILENO, name: "standard output", owns: false) }
 
+    /// Whether the output is a regular file (not standard output, a pipe or a device such as
+    /// /dev/null): only such a file is removed when a read fails.
+    let isRegularFile: Bool
+
     /// Whether writes bypass the page cache (`O_DIRECT`): each must then start at a multiple of
     /// `directAlignment` in the file and in memory, and be a multiple of it long.
     let isDirect: Bool
@@ -58,6 +62,8 @@ final class OutputFile: Sendable {
         self.name = name
         ownsDescriptor = owns
         isDirect = direct
+        var status = stat()
+        isRegularFile = owns && fstat(descriptor, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     deinit {
@@ -77,9 +83,9 @@ final class OutputFile: Sendable {
     /// Allocates the file's `size` bytes before they are written, for a direct output (which a
     /// file system that bypasses the page cache otherwise extends write by write, each write then
     /// allocating its blocks and growing the file). Advice: a failure leaves the writes to
-    /// allocate.
+    /// allocate. Only a regular file has blocks to allocate.
     func reserve(_ size: Int) async {
-        guard isDirect, size > 0 else { return }
+        guard isDirect, isRegularFile, size > 0 else { return }
         try? await onQueue { _ = posix_fallocate(self.descriptor, 0, off_t(size)) }
     }
 

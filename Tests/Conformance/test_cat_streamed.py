@@ -84,6 +84,30 @@ def test_a_failed_read_leaves_no_output_file(large_file, tmp_path):
     assert not output.exists()
 
 
+def test_a_failed_read_into_a_pipe_leaves_the_pipe(large_file, tmp_path):
+    # Only a regular file is removed after a failed read: `-o /dev/null` once removed /dev/null.
+    # A named pipe stands for the devices here.
+    import stat
+    import threading
+
+    broken = tmp_path / "broken.h5"
+    data = bytearray(large_file.read_bytes())
+    with h5py.File(large_file) as file:
+        offset = file["chunked"].id.get_chunk_info(0).byte_offset
+    data[offset + 100:offset + 200] = bytes(100)
+    broken.write_bytes(bytes(data))
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    drained = []
+    reader = threading.Thread(target=lambda: drained.append(len(pipe.read_bytes())))
+    reader.start()
+    result = subprocess.run([str(NWBPEEK), "cat", str(broken), "/chunked", "--format", "npy", "-o", str(pipe)],
+                            capture_output=True, text=True, timeout=120)
+    reader.join(timeout=60)
+    assert result.returncode != 0 and "deflate" in result.stderr, result.stderr
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+
+
 def test_a_large_output_file_is_written_past_the_page_cache(large_file, tmp_path):
     # Outputs of several blocks are written with O_DIRECT (OutputFile.swift) in whole pages, the
     # last padded and cut: the file has h5py's bytes, and few of its pages are left in the cache.
