@@ -239,6 +239,12 @@ struct OutputTarget: @unchecked Sendable {
     }
 
     /// Copies `count` elements, `stride` bytes apart from `from`, to consecutive elements at `to`.
+    ///
+    /// Never inlined: inlined into `copy(_:from:base:elementSize:)`, Swift 6.3's release build
+    /// crashed in the task group's runtime (a bad pointer in `swift_retain`) on strided reads of
+    /// contiguous data (`--slice ::7`, test_cat_streamed.py), where the debug build, an
+    /// address-sanitized release build and this one read h5py's values.
+    @inline(never)
     private static func copyElements(
         to: UnsafeMutableRawPointer, from: UnsafeRawPointer, count: Int, stride: Int, elementSize: Int
     ) {

@@ -68,14 +68,20 @@ def test_streamed_raw_to_standard_output_equals_h5py(large_file):
     assert result.stdout == expected.astype("<i2").tobytes()
 
 
-def test_a_failed_read_leaves_no_output_file(large_file, tmp_path):
-    # The chunked dataset's first chunk corrupted: its zlib stream fails to decode.
-    broken = tmp_path / "broken.h5"
+@pytest.fixture
+def broken(large_file, tmp_path):
+    """The large file with the chunked dataset's first chunk corrupted: its zlib stream fails to
+    decode."""
+    path = tmp_path / "broken.h5"
     data = bytearray(large_file.read_bytes())
     with h5py.File(large_file) as file:
         offset = file["chunked"].id.get_chunk_info(0).byte_offset
     data[offset + 100:offset + 200] = bytes(100)
-    broken.write_bytes(bytes(data))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_failed_read_leaves_no_output_file(broken, tmp_path):
     output = tmp_path / "out.npy"
     result = subprocess.run([str(NWBPEEK), "cat", str(broken), "/chunked", "--format", "npy", "-o", str(output)],
                             capture_output=True, text=True)
@@ -84,18 +90,12 @@ def test_a_failed_read_leaves_no_output_file(large_file, tmp_path):
     assert not output.exists()
 
 
-def test_a_failed_read_into_a_pipe_leaves_the_pipe(large_file, tmp_path):
+def test_a_failed_read_into_a_pipe_leaves_the_pipe(broken, tmp_path):
     # Only a regular file is removed after a failed read: `-o /dev/null` once removed /dev/null.
     # A named pipe stands for the devices here.
     import stat
     import threading
 
-    broken = tmp_path / "broken.h5"
-    data = bytearray(large_file.read_bytes())
-    with h5py.File(large_file) as file:
-        offset = file["chunked"].id.get_chunk_info(0).byte_offset
-    data[offset + 100:offset + 200] = bytes(100)
-    broken.write_bytes(bytes(data))
     pipe = tmp_path / "pipe"
     os.mkfifo(pipe)
     drained = []
