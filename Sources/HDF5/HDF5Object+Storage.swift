@@ -1,3 +1,4 @@
+import ArrayEngine
 import HDF5Format
 
 extension HDF5Object {
@@ -19,18 +20,16 @@ extension HDF5Object {
     }
 
     /// How many chunks the chunked dataset's grid has room for over its current extent (the
-    /// allocated ones are at most that many): nil for other layouts, `UInt64.max` past it.
+    /// allocated ones are at most that many; `ArrayLayout.chunkCounts` per dimension): nil for
+    /// other layouts or a chunk shape that does not fit the dataspace, `UInt64.max` past it.
     public var chunkGridCount: UInt64? {
-        guard let chunkShape, let dimensions = dataspace?.dimensions, dimensions.count == chunkShape.count else {
-            return nil
+        guard let chunkShape, let dimensions = dataspace?.dimensions,
+            let grid = try? ArrayLayout(shape: dimensions, chunkShape: chunkShape, elementSize: 1)
+        else { return nil }
+        return grid.chunkCounts.reduce(1) { count, chunks in
+            let (product, overflow) = count.multipliedReportingOverflow(by: chunks)
+            return overflow ? .max : product
         }
-        var count: UInt64 = 1
-        for (extent, chunk) in zip(dimensions, chunkShape) where chunk > 0 {
-            let (product, overflow) = count.multipliedReportingOverflow(by: extent / chunk + (extent % chunk == 0 ? 0 : 1))
-            guard !overflow else { return .max }
-            count = product
-        }
-        return count
     }
 
     /// The names of the dataset's filters, in pipeline order.

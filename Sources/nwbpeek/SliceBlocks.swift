@@ -49,19 +49,16 @@ struct SliceBlocks: Sendable {
         var blocks = [DatasetSlice?](repeating: nil, count: selections.count)
         try await withThrowingTaskGroup(of: (Int, DatasetSlice).self) { group in
             var finished = 0
-            for (index, selection) in selections.enumerated() {
-                if index >= readsInFlight, let (done, slice) = try await group.next() {
-                    blocks[done] = slice
-                    finished += 1
-                    await progress.update(fraction: Double(finished) / Double(selections.count))
-                }
-                group.addTask { (index, try await file.read(dataset, selection: selection)) }
-            }
-            for try await (done, slice) in group {
+            func keep(_ done: Int, _ slice: DatasetSlice) async {
                 blocks[done] = slice
                 finished += 1
                 await progress.update(fraction: Double(finished) / Double(selections.count))
             }
+            for (index, selection) in selections.enumerated() {
+                if index >= readsInFlight, let (done, slice) = try await group.next() { await keep(done, slice) }
+                group.addTask { (index, try await file.read(dataset, selection: selection)) }
+            }
+            for try await (done, slice) in group { await keep(done, slice) }
         }
         let shape = [rows.count] + resolved.dropFirst().filter { !$0.isIndex }.map(\.count)
         return SliceBlocks(blocks: blocks.compactMap { $0 }, shape: shape, datatype: datatype)
