@@ -46,6 +46,10 @@ let package = Package(
             name: "CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
 
+        // Non-temporal stores for the array engine's copies into a large output, which Swift cannot
+        // emit: they halve the memory traffic of writing a full read (ArrayReader.swift).
+        .target(name: "CStreamingStores"),
+
         // Zero-copy byte storage shared by the I/O and decoding layers. No I/O, no HDF5.
         .target(name: "ByteKit"),
         // Where bytes come from: the ByteSource protocol and its implementations. Performs I/O.
@@ -56,7 +60,7 @@ let package = Package(
         // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
-        .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources"]),
+        .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources", "CStreamingStores"]),
         // Sans-I/O decoders for every filter of a chunk's filter pipeline. Knows nothing of HDF5's metadata.
         .target(
             name: "Codecs",

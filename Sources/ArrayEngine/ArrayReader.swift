@@ -1,5 +1,6 @@
 import ByteKit
 import ByteSources
+import CStreamingStores
 
 #if canImport(Glibc)
 import Glibc
@@ -207,6 +208,13 @@ struct OutputTarget: @unchecked Sendable {
     let base: UnsafeMutableRawPointer
     let count: Int
 
+    /// Outputs from this size on are written with non-temporal stores where a copy allows them
+    /// (`CStreamingStores`): too large to stay in a cache for whoever reads them next, their
+    /// lines are written without being read first.
+    static let streamingThreshold = 8 << 20
+
+    var streams: Bool { count >= Self.streamingThreshold }
+
     /// Copies a run's elements; `base` is the byte offset of the run's first element in `source`.
     func copy(_ run: ReadPlan.Run, from source: UnsafeRawBufferPointer, base: Int, elementSize: Int) throws {
         let count = Int(run.count)
@@ -231,6 +239,12 @@ struct OutputTarget: @unchecked Sendable {
         let (sourceStep, outputStep) = (Int(group.sourceStep) * elementSize, Int(group.outputStep) * elementSize)
         var from = start + Int(first.sourceElement) * elementSize
         var to = base + Int(first.outputElement) * elementSize
+        if streams, stride == elementSize {
+            nwbpeek_copy_streaming(
+                from.assumingMemoryBound(to: UInt8.self), Int(first.count) * elementSize, Int(group.repeats), sourceStep,
+                to.assumingMemoryBound(to: UInt8.self), outputStep)
+            return
+        }
         for _ in 0..<group.repeats {
             Self.copyElements(to: to, from: from, count: Int(first.count), stride: stride, elementSize: elementSize)
             from += sourceStep
@@ -269,6 +283,11 @@ struct OutputTarget: @unchecked Sendable {
         let (sourceStep, outputStep) = (Int(group.sourceStep), Int(group.outputStep) * elementSize)
         var from = Int(first.sourceElement)
         var to = (base + Int(first.outputElement) * elementSize).assumingMemoryBound(to: UInt8.self)
+        if streams, elementSize == 2, stride == 1 {
+            nwbpeek_interleave2_streaming(
+                planes + from, planes + elements + from, count, Int(group.repeats), sourceStep, to, outputStep)
+            return
+        }
         for _ in 0..<group.repeats {
             if elementSize == 2, stride == 1 {
                 Self.interleave(low: planes + from, high: planes + elements + from, count: count, into: to)

@@ -1,5 +1,6 @@
 import ByteKit
 import ByteSources
+import Foundation
 import TestSupport
 import Testing
 
@@ -210,6 +211,48 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
             let resolved = try Selection.parse(text).resolve(shape: [300, 384])
             let bytes = try await reader.read(resolved)
             #expect(bytes.array == (try Self.expected(reader, resolved)), "selection \(text)")
+        }
+    }
+
+    /// A large output's copies go through non-temporal stores for whole 64-byte lines: runs that
+    /// start at every alignment, shorter and longer than a line, give the bytes a plain loop gives.
+    @Test(arguments: [false, true])
+    func largeOutputsGetTheSameBytesFromStreamedCopies(shuffled: Bool) throws {
+        let size = OutputTarget.streamingThreshold
+        let memory = try LargeMemory(count: size, alignment: 64)
+        defer { memory.release() }
+        let target = OutputTarget(base: memory.base, count: size)
+        #expect(target.streams)
+        var generator = SplitMix64(seed: shuffled ? 1206 : 612)
+        let elements = 4096
+        let chunk = (0..<2 * elements).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        for count in [1, 7, 31, 32, 33, 64, 100, 250] {
+            for offset in [0, 1, 2, 6, 16, 33, 48, 62, 64] {
+                let group = ReadPlan.RunGroup(
+                    first: ReadPlan.Run(sourceElement: 3, outputElement: 0, count: UInt64(count), sourceStride: 1),
+                    repeats: 5, sourceStep: UInt64(count + 9), outputStep: UInt64(count + 40))
+                let output = OutputTarget(base: memory.base + offset, count: size - offset)
+                memset(memory.base, 0xA5, 4096)
+                try chunk.withUnsafeBytes { source in
+                    if shuffled {
+                        try output.copyUnshuffling(group, fromPlanes: source, elementSize: 2)
+                    } else {
+                        try output.copy(group, from: source, elementSize: 2)
+                    }
+                }
+                var expected = [UInt8](repeating: 0xA5, count: 4096)
+                for run in 0..<5 {
+                    for index in 0..<count {
+                        let element = 3 + run * (count + 9) + index
+                        let at = offset + 2 * (run * (count + 40) + index)
+                        // Shuffled: byte 0 of every element, then byte 1 of every element.
+                        expected[at] = shuffled ? chunk[element] : chunk[2 * element]
+                        expected[at + 1] = shuffled ? chunk[elements + element] : chunk[2 * element + 1]
+                    }
+                }
+                let written = Array(UnsafeRawBufferPointer(start: memory.base, count: 4096))
+                #expect(written == expected, "count \(count) offset \(offset)")
+            }
         }
     }
 
