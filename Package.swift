@@ -46,9 +46,9 @@ let package = Package(
             name: "CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
 
-        // Non-temporal stores for the array engine's copies into a large output, which Swift cannot
-        // emit: they halve the memory traffic of writing a full read (ArrayReader.swift).
-        .target(name: "CStreamingStores"),
+        // The array engine's copies that Swift does not compile to vector code (ArrayReader.swift):
+        // the interleave of shuffled chunks, and non-temporal stores into a large output.
+        .target(name: "CCopyKernels"),
 
         // Zero-copy byte storage shared by the I/O and decoding layers. No I/O, no HDF5.
         .target(name: "ByteKit"),
@@ -60,7 +60,7 @@ let package = Package(
         // Sans-I/O decoders for every HDF5 on-disk structure. Never performs I/O.
         .target(name: "HDF5Format", dependencies: ["ByteKit"]),
         // Reads selections of chunked arrays: plans fetches, decodes chunks in parallel. No HDF5.
-        .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources", "CStreamingStores"]),
+        .target(name: "ArrayEngine", dependencies: ["ByteKit", "ByteSources", "CCopyKernels"]),
         // Sans-I/O decoders for every filter of a chunk's filter pipeline. Knows nothing of HDF5's metadata.
         .target(
             name: "Codecs",

@@ -1,6 +1,6 @@
 import ByteKit
 import ByteSources
-import CStreamingStores
+import CCopyKernels
 
 #if canImport(Glibc)
 import Glibc
@@ -209,8 +209,8 @@ struct OutputTarget: @unchecked Sendable {
     let count: Int
 
     /// Outputs from this size on are written with non-temporal stores where a copy allows them
-    /// (`CStreamingStores`): too large to stay in a cache for whoever reads them next, their
-    /// lines are written without being read first.
+    /// (`CCopyKernels`): too large to stay in a cache for whoever reads them next, their lines
+    /// are written without being read first.
     static let streamingThreshold = 8 << 20
 
     var streams: Bool { count >= Self.streamingThreshold }
@@ -283,34 +283,18 @@ struct OutputTarget: @unchecked Sendable {
         let (sourceStep, outputStep) = (Int(group.sourceStep), Int(group.outputStep) * elementSize)
         var from = Int(first.sourceElement)
         var to = (base + Int(first.outputElement) * elementSize).assumingMemoryBound(to: UInt8.self)
-        if streams, elementSize == 2, stride == 1 {
-            nwbpeek_interleave2_streaming(
-                planes + from, planes + elements + from, count, Int(group.repeats), sourceStep, to, outputStep)
+        if stride == 1, elementSize == 2 || elementSize == 4 || elementSize == 8 {
+            nwbpeek_unshuffle(
+                planes + from, elements, elementSize, count, Int(group.repeats), sourceStep, to, outputStep, streams)
             return
         }
         for _ in 0..<group.repeats {
-            if elementSize == 2, stride == 1 {
-                Self.interleave(low: planes + from, high: planes + elements + from, count: count, into: to)
-            } else {
-                for byte in 0..<elementSize {
-                    let plane = planes + byte * elements + from
-                    for index in 0..<count { to[index * elementSize + byte] = plane[index * stride] }
-                }
+            for byte in 0..<elementSize {
+                let plane = planes + byte * elements + from
+                for index in 0..<count { to[index * elementSize + byte] = plane[index * stride] }
             }
             from += sourceStep
             to += outputStep
-        }
-    }
-
-    /// Writes `count` two-byte elements from their low and high bytes: the common case (int16
-    /// recordings), in a loop the compiler vectorizes.
-    static func interleave(
-        low: UnsafePointer<UInt8>, high: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>
-    ) {
-        let output = UnsafeMutableRawPointer(output)
-        for index in 0..<count {
-            let element = UInt16(low[index]) | UInt16(high[index]) << 8
-            output.storeBytes(of: element.littleEndian, toByteOffset: 2 * index, as: UInt16.self)
         }
     }
 

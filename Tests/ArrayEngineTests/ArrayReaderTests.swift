@@ -214,44 +214,57 @@ final class RecordingSource: ByteSource, @unchecked Sendable {
         }
     }
 
-    /// A large output's copies go through non-temporal stores for whole 64-byte lines: runs that
-    /// start at every alignment, shorter and longer than a line, give the bytes a plain loop gives.
-    @Test(arguments: [false, true])
-    func largeOutputsGetTheSameBytesFromStreamedCopies(shuffled: Bool) throws {
-        let size = OutputTarget.streamingThreshold
+    /// How a copy test writes: from shuffled planes of an element size, or plain elements.
+    enum CopyKind: Sendable, CustomStringConvertible {
+        case unshuffling(elementSize: Int)
+        case plain
+
+        var elementSize: Int { if case .unshuffling(let size) = self { size } else { 2 } }
+        var description: String { if case .unshuffling(let size) = self { "unshuffling \(size)" } else { "plain" } }
+    }
+
+    /// Runs that start at every alignment, shorter and longer than a cache line, get the bytes an
+    /// element-by-element loop gives, into a small output and into a large one (whose whole lines
+    /// are written with non-temporal stores).
+    @Test(arguments: [CopyKind.plain] + [1, 2, 3, 4, 8].map { CopyKind.unshuffling(elementSize: $0) }, [false, true])
+    func copiesAtEveryAlignmentGiveTheElements(kind: CopyKind, large: Bool) throws {
+        let size = OutputTarget.streamingThreshold + 64
         let memory = try LargeMemory(count: size, alignment: 64)
         defer { memory.release() }
-        let target = OutputTarget(base: memory.base, count: size)
-        #expect(target.streams)
-        var generator = SplitMix64(seed: shuffled ? 1206 : 612)
-        let elements = 4096
-        let chunk = (0..<2 * elements).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
-        for count in [1, 7, 31, 32, 33, 64, 100, 250] {
-            for offset in [0, 1, 2, 6, 16, 33, 48, 62, 64] {
+        let elementSize = kind.elementSize
+        var generator = SplitMix64(seed: UInt64(1206 + elementSize))
+        let elements = 2048
+        let chunk = (0..<elementSize * elements).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+        let window = 16384
+        for count in [1, 7, 15, 16, 17, 31, 32, 33, 64, 100, 250] {
+            for offset in [0, 1, 2, 4, 6, 8, 16, 33, 48, 56, 62, 64] {
                 let group = ReadPlan.RunGroup(
                     first: ReadPlan.Run(sourceElement: 3, outputElement: 0, count: UInt64(count), sourceStride: 1),
                     repeats: 5, sourceStep: UInt64(count + 9), outputStep: UInt64(count + 40))
-                let output = OutputTarget(base: memory.base + offset, count: size - offset)
-                memset(memory.base, 0xA5, 4096)
+                let output = OutputTarget(base: memory.base + offset, count: large ? size - offset : window - offset)
+                #expect(output.streams == large)
+                memset(memory.base, 0xA5, window)
                 try chunk.withUnsafeBytes { source in
-                    if shuffled {
-                        try output.copyUnshuffling(group, fromPlanes: source, elementSize: 2)
-                    } else {
-                        try output.copy(group, from: source, elementSize: 2)
+                    switch kind {
+                    case .unshuffling: try output.copyUnshuffling(group, fromPlanes: source, elementSize: elementSize)
+                    case .plain: try output.copy(group, from: source, elementSize: elementSize)
                     }
                 }
-                var expected = [UInt8](repeating: 0xA5, count: 4096)
+                var expected = [UInt8](repeating: 0xA5, count: window)
                 for run in 0..<5 {
                     for index in 0..<count {
                         let element = 3 + run * (count + 9) + index
-                        let at = offset + 2 * (run * (count + 40) + index)
-                        // Shuffled: byte 0 of every element, then byte 1 of every element.
-                        expected[at] = shuffled ? chunk[element] : chunk[2 * element]
-                        expected[at + 1] = shuffled ? chunk[elements + element] : chunk[2 * element + 1]
+                        for byte in 0..<elementSize {
+                            // Shuffled: byte 0 of every element, then byte 1 of every element...
+                            expected[offset + elementSize * (run * (count + 40) + index) + byte] =
+                                if case .plain = kind { chunk[elementSize * element + byte] } else {
+                                    chunk[byte * elements + element]
+                                }
+                        }
                     }
                 }
-                let written = Array(UnsafeRawBufferPointer(start: memory.base, count: 4096))
-                #expect(written == expected, "count \(count) offset \(offset)")
+                let written = Array(UnsafeRawBufferPointer(start: memory.base, count: window))
+                #expect(written == expected, "\(kind) count \(count) offset \(offset)")
             }
         }
     }
