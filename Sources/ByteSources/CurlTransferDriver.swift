@@ -6,7 +6,9 @@ import Synchronization
 ///
 /// Callers `await perform(_:)` from any task; the request is queued, the thread is woken
 /// (`curl_multi_wakeup`), and the thread's `curl_multi_poll` loop runs at most
-/// `maximumConcurrentTransfers` transfers at once, resuming each caller when its transfer ends.
+/// `maximumConcurrentTransfers` transfers at once, of which `maximumLargeTransfers` longer than
+/// `HTTPSource.Options.smallTransferLength`, in the order they came, resuming each caller when
+/// its transfer ends.
 /// The multi handle keeps finished connections open for reuse (keep-alive) and multiplexes
 /// transfers over one HTTP/2 connection when the server offers it (`CURLPIPE_MULTIPLEX`).
 final class CurlTransferDriver: Sendable {
@@ -19,10 +21,11 @@ final class CurlTransferDriver: Sendable {
     private nonisolated(unsafe) let multi: UnsafeMutableRawPointer
     private let queue = Mutex(Queue())
     private let maximumConcurrentTransfers: Int
+    private let maximumLargeTransfers: Int
 
     private let curl: CurlLibrary
 
-    init(maximumConcurrentTransfers: Int, maximumConnectionsPerHost: Int) throws(HTTPSourceError) {
+    init(maximumConcurrentTransfers: Int, maximumLargeTransfers: Int, maximumConnectionsPerHost: Int) throws(HTTPSourceError) {
         let curl = try CurlLibrary.shared.get()
         guard let multi = nwbpeek_curl_multi_init(curl.functions.multi_init) else {
             throw HTTPSourceError.transportUnavailable(reason: "libcurl could not create a multi handle")
@@ -30,6 +33,7 @@ final class CurlTransferDriver: Sendable {
         self.curl = curl
         self.multi = multi
         self.maximumConcurrentTransfers = max(1, maximumConcurrentTransfers)
+        self.maximumLargeTransfers = max(1, maximumLargeTransfers)
         _ = nwbpeek_curl_multi_setopt_long(curl.functions.multi_setopt, multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
         _ = nwbpeek_curl_multi_setopt_long(curl.functions.multi_setopt, multi, CURLMOPT_MAX_HOST_CONNECTIONS, max(1, maximumConnectionsPerHost))
         // Keep as many idle connections as could be busy at once, for reuse.
@@ -96,8 +100,13 @@ final class CurlTransferDriver: Sendable {
                 running[handle] = nil
                 end(handle, transfer, code: CURLE_ABORTED_BY_CALLBACK)
             }
+            var large = running.values.reduce(0) { $0 + ($1.request.isLarge ? 1 : 0) }
             while running.count < maximumConcurrentTransfers, waitingStart < waiting.count {
                 let transfer = waiting[waitingStart]
+                if transfer.request.isLarge {
+                    guard large < maximumLargeTransfers else { break }
+                    large += 1
+                }
                 waitingStart += 1
                 if let handle = start(transfer) { running[handle] = transfer }
             }

@@ -44,6 +44,7 @@ public final class HTTPSource: OpeningBytesSource {
     ) async throws {
         let driver = try CurlTransferDriver(
             maximumConcurrentTransfers: options.maximumConcurrentTransfers,
+            maximumLargeTransfers: options.maximumLargeTransfers,
             maximumConnectionsPerHost: options.maximumConnectionsPerHost)
         let recorder = StatisticsRecorder()
         var fetcher = RangeFetcher(

@@ -21,6 +21,10 @@ struct TransferRequest: Sendable {
     var buffer: ReceiveBuffer
     var bufferOffset: Int
     var limits: TransferLimits
+
+    /// Longer than `HTTPSource.Options.smallTransferLength`: limited by bandwidth rather than by
+    /// the round trip (`CurlTransferDriver`).
+    var isLarge: Bool { range.length > HTTPSource.Options.smallTransferLength }
 }
 
 /// libcurl's time limits for one attempt, in milliseconds and bytes per second.

@@ -15,7 +15,8 @@ struct RemoteOptions: ParsableArguments {
     @Flag(help: "Print requests, bytes fetched, round trips, cache hits, retries and wall time to standard error.")
     var stats = false
 
-    @Option(help: "Transfers at once from a remote source.")
+    @Option(
+        help: "Connections (and transfers at once) to a remote source; transfers of more than 1 MiB at most 8 of them.")
     var maxConnections = HTTPSource.Options().maximumConcurrentTransfers
 
     @Option(
@@ -48,6 +49,7 @@ struct RemoteOptions: ParsableArguments {
     func byteSource(_ name: String, knownVersion: SourceVersion? = nil) async throws -> any ByteSource {
         var options = HTTPSource.Options()
         options.maximumConcurrentTransfers = maxConnections
+        options.maximumLargeTransfers = min(options.maximumLargeTransfers, maxConnections)
         options.maximumConnectionsPerHost = maxConnections
         options.connectTimeout = .milliseconds(Int(connectTimeout * 1000))
         options.lowSpeedTime = .seconds(lowSpeedTime)

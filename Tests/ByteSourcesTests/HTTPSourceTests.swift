@@ -114,6 +114,27 @@ import TestSupport
         }
     }
 
+    /// Small requests wait on the round trip, so up to 32 run at once; large ones share the
+    /// bandwidth, so at most 8 do (`maximumLargeTransfers`).
+    @Test func manySmallRequestsRunAtOnceAndAtMostEightLargeOnes() async throws {
+        try await withServer { server in
+            let bytes = Self.contents(count: 13_000_000)
+            var options = Self.quickOptions
+            options.coalescer = RangeCoalescer(mergeGap: 0, partLength: 4 << 20)
+            options.firstReadLength = 100
+            let source = try await Self.open(server, "peaks.bin", bytes, fault: "peak", options: options)
+            let small = (0..<40).map { ByteRange(offset: UInt64(1000 + $0 * 20_000), length: 1000) }
+            #expect(try await source.read(small).map(\.array) == small.map { Self.expected(bytes, $0) })
+            let afterSmall = try #require(server.peaks("peaks.bin"))
+            #expect(afterSmall.all > 8 && afterSmall.all <= options.maximumConcurrentTransfers, "\(afterSmall)")
+            #expect(afterSmall.large == 0)
+            let large = (0..<10).map { ByteRange(offset: UInt64(1_000_000 + $0 * 1_200_000), length: 1_100_000) }
+            #expect(try await source.read(large).map(\.array) == large.map { Self.expected(bytes, $0) })
+            let afterLarge = try #require(server.peaks("peaks.bin"))
+            #expect(afterLarge.large > 1 && afterLarge.large <= options.maximumLargeTransfers, "\(afterLarge)")
+        }
+    }
+
     @Test func aPartlyCachedRangeFetchesOnlyItsMissingBytes() async throws {
         try await withServer { server in
             let bytes = Self.contents(count: 300_000)

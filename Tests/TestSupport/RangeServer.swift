@@ -54,6 +54,15 @@ public final class RangeServer {
         "http://127.0.0.1:\(port)/\(fault)/\(name)"
     }
 
+    /// The most requests for `name` served with the fault "peak" that were in progress at once:
+    /// all of them, and those asking for more than 1 MiB; nil before the first.
+    public func peaks(_ name: String) -> (all: Int, large: Int)? {
+        guard let text = try? String(contentsOf: directory.appendingPathComponent(name + ".peaks"), encoding: .utf8)
+        else { return nil }
+        let numbers = text.split(separator: " ").compactMap { Int($0) }
+        return numbers.count == 2 ? (numbers[0], numbers[1]) : nil
+    }
+
     public func stop() {
         try? input.fileHandleForWriting.close()
         process.terminate()

@@ -17,6 +17,9 @@ A path is /FAULT/NAME: NAME is a file of ROOT; FAULT says how to misbehave:
   503           always 503
   403           always 403 with an S3 AccessDenied XML body
   slow          a remote link: 40 ms before each answer, bodies sent at 50 MB/s per connection
+  peak          as slow, and counts the requests for NAME in progress at once: the most so far,
+                of all and of those asking for more than 1 MiB, are in the file NAME.peaks of
+                ROOT ("ALL LARGE")
   soak          each request, drawn from one seeded generator: 5% 503, 2% reset, 1% truncated
                 body, else behave (the soak of Tests/HDF5Tests/SoakTests.swift)
   hang          never answers (holds the connection for 60 s)
@@ -49,6 +52,10 @@ SLOW_CHUNK = 256 * 1024
 LOCK = threading.Lock()
 SOAK = random.Random(20261125)
 SOAK_FAULTS = ((0.05, "503"), (0.07, "reset"), (0.08, "truncate"))
+# Requests of NAME in progress and the most at once ("peak"): [all, more than LARGE bytes].
+IN_FLIGHT = {}
+PEAKS = {}
+LARGE = 1 << 20
 
 
 def take(path, limit):
@@ -70,6 +77,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not match:
             return self.send_status(404, b"")
         fault, name = match.groups()
+        if fault != "peak":
+            return self.respond(fault, name)
+        requested = re.fullmatch(r"bytes=(\d*)-(\d+)", self.headers.get("Range", ""))
+        length = 0
+        if requested:
+            first, last = requested.group(1), int(requested.group(2))
+            length = last - int(first) + 1 if first else last
+        large = int(length > LARGE)
+        with LOCK:
+            flight, peaks = IN_FLIGHT.setdefault(name, [0, 0]), PEAKS.setdefault(name, [0, 0])
+            flight[0] += 1
+            flight[1] += large
+            if flight[0] > peaks[0] or flight[1] > peaks[1]:
+                peaks[0], peaks[1] = max(peaks[0], flight[0]), max(peaks[1], flight[1])
+                with open(os.path.join(self.root, name + ".peaks"), "w") as record:
+                    record.write("%d %d" % (peaks[0], peaks[1]))
+        try:
+            self.respond("slow", name)
+        finally:
+            with LOCK:
+                flight[0] -= 1
+                flight[1] -= large
+
+    def respond(self, fault, name):
         path = os.path.join(self.root, name)
         self.file_path = path
         if not os.path.isfile(path):
@@ -181,6 +212,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
+    # A client opens up to 32 connections at once; the default backlog (5) drops their SYNs.
+    request_queue_size = 128
 
     def handle_error(self, request, client_address):
         # Clients that stop reading (a 200 cut short on purpose) reset connections: expected.
