@@ -26,7 +26,7 @@ extension HTTPSource {
         /// node, at most `smallTransferLength`) and wait on the round trip, not on bandwidth: a
         /// chunk index of hundreds of nodes, asked for a level at a time, takes as many rounds as
         /// it has nodes per transfer slot. Building the index of a one-hour recording (383 nodes,
-        /// 40 ms proxy) took 2.7 s with 8 at once, 1.8 s with 16, 1.4 s with 32.
+        /// 40 ms proxy) took 2.7 s with 8 at once and 1.2 s with 32 (Docs/BENCHMARKS.md).
         public var maximumConcurrentTransfers = 32
         /// Transfers of more than `smallTransferLength` bytes running at once. 8 saturates a
         /// 1 Gbit/s link at S3's 50–100 MB/s per connection; object_store runs 10, hidefix 16.
