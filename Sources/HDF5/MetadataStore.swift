@@ -82,8 +82,11 @@ public actor MetadataStore {
         try await decodeAll([decode])[0]
     }
 
-    /// Runs every decoder, fetching the bytes they ask for in one batch per round.
-    public func decodeAll<T: Sendable>(_ decoders: [@Sendable (FileView) throws -> T]) async throws -> [T] {
+    /// Runs every decoder, fetching the bytes they ask for in one batch per round, each missing
+    /// range widened by `widening` (the store's read-ahead and read-behind when nil).
+    public func decodeAll<T: Sendable>(
+        _ decoders: [@Sendable (FileView) throws -> T], widening: Widening? = nil
+    ) async throws -> [T] {
         var results = [T?](repeating: nil, count: decoders.count)
         for _ in 0..<Self.maximumRounds {
             var missing: [ByteRange] = []
@@ -95,7 +98,7 @@ public actor MetadataStore {
                 }
             }
             if missing.isEmpty { return results.compactMap { $0 } }
-            try await fetch(missing)
+            try await fetch(missing, widening: widening)
         }
         throw HDF5Error.limitExceeded(
             structure: "metadata", offset: 0, limit: "more than \(Self.maximumRounds) fetch rounds for one decode")
@@ -109,13 +112,23 @@ public actor MetadataStore {
         return nil
     }
 
-    /// Starts fetching `ranges`, each widened by the read-ahead and read-behind; returns the
-    /// fetch's number in `inFlight`.
-    private func startFetch(_ ranges: [ByteRange]) -> Int {
+    /// Bytes fetched around a missing range: at least `ahead` from its start, `behind` before it.
+    public struct Widening: Sendable {
+        public let ahead: UInt64
+        public let behind: UInt64
+
+        public init(ahead: UInt64, behind: UInt64) {
+            self.ahead = ahead
+            self.behind = behind
+        }
+    }
+
+    /// Starts fetching `ranges`, each widened; returns the fetch's number in `inFlight`.
+    private func startFetch(_ ranges: [ByteRange], widening: Widening) -> Int {
         var widened: [ByteRange] = []
         for range in ranges {
-            let start = range.offset > readBehind ? range.offset - readBehind : 0
-            let end = min(source.size, range.offset &+ max(range.length, readAhead))
+            let start = range.offset > widening.behind ? range.offset - widening.behind : 0
+            let end = min(source.size, range.offset &+ max(range.length, widening.ahead))
             widened.append(ByteRange(offset: start, length: end >= start ? end - start : 0))
         }
         let source = self.source
@@ -126,11 +139,11 @@ public actor MetadataStore {
         return identifier
     }
 
-    /// Fetches `ranges` with the read-ahead and read-behind around them. A range that a fetch
+    /// Fetches `ranges` with the read-ahead and read-behind around them (or `widening`). A range that a fetch
     /// already in flight brings (another decode's, whose read-ahead reaches it) is waited for,
     /// not fetched again. A metadata fetch is small and may serve several decodes: it runs to its
     /// end even when the decode that started it is cancelled.
-    func fetch(_ ranges: [ByteRange]) async throws {
+    func fetch(_ ranges: [ByteRange], widening: Widening? = nil) async throws {
         var awaited: [Int] = []
         var missing: [ByteRange] = []
         for range in ranges {
@@ -140,7 +153,9 @@ public actor MetadataStore {
                 missing.append(range)
             }
         }
-        if !missing.isEmpty { awaited.append(startFetch(missing)) }
+        if !missing.isEmpty {
+            awaited.append(startFetch(missing, widening: widening ?? Widening(ahead: readAhead, behind: readBehind)))
+        }
         for identifier in awaited {
             // A fetch is inserted by the first decode it resumes, and forgotten then.
             guard let fetch = inFlight[identifier] else { continue }

@@ -41,6 +41,30 @@ import Testing
         #expect(same)
     }
 
+    /// A chunk map's nodes are fetched whole, without the store's read-ahead and read-behind:
+    /// their neighbours are chunks. 3000 chunks of 2000 bytes: about 50 leaves (libhdf5 splits a
+    /// full one in two) about 100 KB apart.
+    @Test func aChunkMapsNodesComeWithoutTheChunksAroundThem() async throws {
+        let bytes = try generatedFile(
+            by: """
+                import sys, h5py, numpy as np
+                with h5py.File(sys.argv[1], 'w') as f:
+                    f.create_dataset('wide', data=np.arange(3_000_000, dtype='<i2'), chunks=(1000,))
+                """)
+        let source = CountingSource(bytes: bytes)
+        let file = try await HDF5File(source: source)
+        let dataset = try await file.resolve("/wide").object
+        let (batches, bytesRead) = (source.batches, source.bytesRead)
+        let records = try await file.chunkRecords(of: dataset)
+        #expect(records.count == 3000)
+        // The leaves in one round (the root came with the dataset's header), each node's header
+        // and entries together.
+        #expect(source.batches - batches <= 2)
+        // At most 64 nodes of 2.6 KB each, fetched with 8 KiB ahead at most (the store's 64 KiB
+        // ahead and 32 KiB behind fetched 5.2 MB).
+        #expect(source.bytesRead - bytesRead <= 64 * 8 * 1024, "\(source.bytesRead - bytesRead) bytes")
+    }
+
     @Test func aGroupsSymbolTableNodesComeTogether() async throws {
         let bytes = try generatedFile(by: Self.script)
         let source = CountingSource(bytes: bytes)
