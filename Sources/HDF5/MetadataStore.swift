@@ -8,16 +8,15 @@ import HDF5Format
 public actor MetadataStore {
     public let source: any ByteSource
     private var view: FileView
-    /// Bytes fetched at least, around each missing range, to save round trips on neighbours.
-    private let readAhead: UInt64
-    /// Bytes fetched at least before each missing range. libhdf5 allocates a group's B-tree node,
-    /// local heap and symbol table nodes near its object header, often just before it: fetching
-    /// 16 KiB behind as well took a recursive listing of the 490 MB benchmark recording over HTTP
-    /// from 14 sequential round trips to 6 (478 KB fetched to 538 KB). 32 KiB saved one more
-    /// round of the libver-latest recording's listing, window and spike times (5 to 4, 6 to 5,
-    /// 5 to 4; 49 KB more for the listing), and none of the earliest one's; 48 or 64 KiB saved
-    /// no more.
-    private let readBehind: UInt64
+    /// Bytes fetched around each missing range unless a decode asks otherwise: at least the
+    /// read-ahead from its start, to save round trips on neighbours, and the read-behind before
+    /// it. libhdf5 allocates a group's B-tree node, local heap and symbol table nodes near its
+    /// object header, often just before it: fetching 16 KiB behind as well took a recursive
+    /// listing of the 490 MB benchmark recording over HTTP from 14 sequential round trips to 6
+    /// (478 KB fetched to 538 KB). 32 KiB saved one more round of the libver-latest recording's
+    /// listing, window and spike times (5 to 4, 6 to 5, 5 to 4; 49 KB more for the listing), and
+    /// none of the earliest one's; 48 or 64 KiB saved no more.
+    private let widening: Widening
     /// Fetch rounds one decode may take before giving up (each round adds bytes, so a decoder
     /// that keeps asking is reading an absurd structure).
     static let maximumRounds = 256
@@ -36,8 +35,7 @@ public actor MetadataStore {
         prefetched: [MetadataSegment]? = nil, budget: WorkBudget = WorkBudget()
     ) {
         self.source = source
-        self.readAhead = readAhead
-        self.readBehind = readBehind
+        widening = Widening(ahead: readAhead, behind: readBehind)
         if let prefetched {
             view = FileView(fileSize: source.size)
             for segment in prefetched { view.insert(segment.bytes, at: segment.offset) }
@@ -139,7 +137,7 @@ public actor MetadataStore {
         return identifier
     }
 
-    /// Fetches `ranges` with the read-ahead and read-behind around them (or `widening`). A range that a fetch
+    /// Fetches `ranges` widened by `widening` (the store's own when nil). A range that a fetch
     /// already in flight brings (another decode's, whose read-ahead reaches it) is waited for,
     /// not fetched again. A metadata fetch is small and may serve several decodes: it runs to its
     /// end even when the decode that started it is cancelled.
@@ -153,9 +151,7 @@ public actor MetadataStore {
                 missing.append(range)
             }
         }
-        if !missing.isEmpty {
-            awaited.append(startFetch(missing, widening: widening ?? Widening(ahead: readAhead, behind: readBehind)))
-        }
+        if !missing.isEmpty { awaited.append(startFetch(missing, widening: widening ?? self.widening)) }
         for identifier in awaited {
             // A fetch is inserted by the first decode it resumes, and forgotten then.
             guard let fetch = inFlight[identifier] else { continue }
